@@ -1,0 +1,166 @@
+/**
+ * The staggered race.
+ *
+ * Problem: a connection attempt to an address that silently drops packets hangs for tens of
+ * seconds, and trying the addresses one after another waits out every such hang. Starting them
+ * all at once fixes the latency but floods the network and the server.
+ *
+ * Approach (RFC 8305 section 5, async_stagger's `staggered_race`): start attempt 0; then start
+ * the next one when the previous one fails or when `delay` has passed since the previous one
+ * started, whichever is first, while every started attempt keeps running. The first success
+ * wins and the others are interrupted. It is one short loop: start attempt i, wait until it
+ * fails, someone wins or the delay passes, pull the next, go on.
+ *
+ * Each attempt runs in a fiber of its own; the fibers themselves are the record of what
+ * happened (their exits become `errors`), and a `Deferred` holds the winner's index.
+ *
+ * @internal
+ */
+import type * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
+import type * as Stagger from "../Stagger.js"
+
+/**
+ * Pulls the next attempt: `None` when the source is exhausted. Its failure is the source's.
+ */
+type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
+
+/** A generator is advanced once per attempt; a throw from it is a defect of the source. */
+const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Pull<A, never, never>> =>
+  Effect.sync(() => {
+    const iterator = iterable[Symbol.iterator]()
+    return Effect.sync(() => {
+      const next = iterator.next()
+      return next.done ? Option.none() : Option.some(next.value)
+    })
+  })
+
+/** Streams are pulled a chunk at a time and handed out an element at a time. */
+const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
+  Effect.map(Stream.toPull(stream), (pullChunk): Pull<A, E2, R2> => {
+    let buffer: Chunk.Chunk<A> = Chunk.empty()
+    const pull: Pull<A, E2, R2> = Effect.suspend(() => {
+      if (Chunk.isNonEmpty(buffer)) {
+        const head = Chunk.headNonEmpty(buffer)
+        buffer = Chunk.drop(buffer, 1)
+        return Effect.succeed(Option.some(head))
+      }
+      return pullChunk.pipe(
+        Effect.matchEffect({
+          onFailure: Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.fail }),
+          onSuccess: (chunk) => {
+            buffer = chunk
+            return pull
+          }
+        })
+      )
+    })
+    return pull
+  })
+
+/** `None` means "only when the previous attempt fails". */
+const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Duration.Duration> => {
+  if (delay === null) return Option.none()
+  const duration = Duration.decode(delay)
+  return Duration.isFinite(duration) ? Option.some(duration) : Option.none()
+}
+
+/** @internal */
+export const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
+  Predicate.hasProperty(u, Stream.StreamTypeId)
+
+const race = <A, E, R, E2, R2>(
+  pull: Pull<Effect.Effect<A, E, R>, E2, R2>,
+  delay: Option.Option<Duration.Duration>,
+  isSync: boolean
+): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> =>
+  Effect.suspend(() => {
+    const fibers: Array<Fiber.RuntimeFiber<A, E>> = []
+    return Effect.gen(function*() {
+      const winner = yield* Deferred.make<number>()
+      const won = Deferred.await(winner)
+      let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
+
+      // The attempt that completes the Deferred first wins. An attempt that succeeds after
+      // another has won (possible only when both finish in the same tick) is a loser: it
+      // interrupts itself, so its entry in `errors` is an interruption like every other
+      // loser's.
+      const start = (attempt: Effect.Effect<A, E, R>, index: number) =>
+        Effect.interruptible(attempt).pipe(
+          Effect.tap(() =>
+            Effect.flatMap(Deferred.succeed(winner, index), (first) => first ? Effect.void : Effect.interrupt)
+          ),
+          Effect.fork,
+          // Recorded in the same uninterruptible step that forks it, so no fiber escapes.
+          Effect.tap((fiber) => {
+            fibers.push(fiber)
+          }),
+          Effect.uninterruptible
+        )
+
+      // Waits until attempt i has failed, any attempt has won, or the delay has passed.
+      const waitAfter = (fiber: Fiber.RuntimeFiber<A, E>) => {
+        if (Option.isSome(delay) && Duration.lessThanOrEqualTo(delay.value, Duration.zero)) {
+          return Effect.yieldNow()
+        }
+        const done = Effect.raceFirst(Effect.asVoid(Fiber.await(fiber)), won)
+        return Option.isNone(delay) ? done : Effect.raceFirst(done, Effect.sleep(delay.value))
+      }
+
+      // A source that blocks (a resolver waiting for an answer) gives way to a win.
+      const next: Pull<Effect.Effect<A, E, R>, E2, R2> = isSync ?
+        pull :
+        Effect.raceFirst(pull, Effect.as(won, Option.none()))
+
+      while (true) {
+        if (fibers.length > 0) {
+          const previous = fibers[fibers.length - 1]
+          if (previous.unsafePoll() === null) yield* waitAfter(previous)
+        }
+        if (yield* Deferred.isDone(winner)) break
+        const exit = yield* Effect.exit(next)
+        if (Exit.isFailure(exit)) {
+          sourceError = Option.some(exit.cause)
+          break
+        }
+        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) break
+        yield* start(exit.value.value, fibers.length)
+      }
+
+      // No more attempts will start: wait for a winner or for every attempt to end.
+      if (fibers.length > 0 && !(yield* Deferred.isDone(winner))) {
+        yield* Effect.raceFirst(won, Effect.asVoid(Fiber.awaitAll(fibers)))
+      }
+      yield* Fiber.interruptAll(fibers)
+
+      const winnerIndex = yield* Deferred.poll(winner).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.asSome }))
+      )
+      const exits = yield* Effect.forEach(fibers, Fiber.await)
+      const errors = exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none())
+      const winnerValue = Option.flatMap(
+        winnerIndex,
+        (index) => Exit.getOrElse(Exit.map(exits[index], Option.some), () => Option.none<A>())
+      )
+      return { winner: winnerValue, winnerIndex, errors, sourceError }
+    }).pipe(Effect.onInterrupt(() => Fiber.interruptAll(fibers)))
+  })
+
+/** @internal */
+export const staggeredRace = <A, E, R, E2 = never, R2 = never>(
+  attempts: Stream.Stream<Effect.Effect<A, E, R>, E2, R2> | Iterable<Effect.Effect<A, E, R>>,
+  options: { readonly delay: Duration.DurationInput | null }
+): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> => {
+  const delay = decodeDelay(options.delay)
+  return isStream(attempts) ?
+    Effect.scoped(Effect.flatMap(pullStream(attempts), (pull) => race(pull, delay, false))) :
+    Effect.flatMap(pullIterable(attempts), (pull) => race(pull, delay, true))
+}
