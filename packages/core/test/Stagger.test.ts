@@ -7,7 +7,6 @@ import * as Fiber from "effect/Fiber"
 import { pipe } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 
 /** A scripted attempt: records its start, end and finalizer times in a shared log. */

@@ -1,0 +1,54 @@
+/**
+ * The lookup service that resolvers are built on (the seed's `getaddrinfo_async`), and the
+ * error of a failed lookup.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import type { AddrInfo, FamilyOption } from "./AddrInfo.js"
+
+/**
+ * A failed resolution. `family` is the family that was asked for (`0` for both); when both
+ * families failed, `errors` holds each family's error and `message` is their one message if
+ * they agree, else `Multiple exceptions: ...`. `code` is the system's error code where there
+ * is one (`ENOTFOUND`, `EAI_AGAIN`, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResolveError extends Data.TaggedError("ResolveError")<{
+  readonly host: string
+  readonly family: FamilyOption
+  readonly message: string
+  readonly code?: string | undefined
+  readonly cause?: unknown
+  readonly errors?: ReadonlyArray<ResolveError> | undefined
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isResolveError = (u: unknown): u is ResolveError => Predicate.isTagged(u, "ResolveError")
+
+/**
+ * The pluggable `getaddrinfo` (the seed's `getaddrinfo_async`).
+ *
+ * `lookup` returns the addresses of `host` of the family asked for; with `family: 0`, both
+ * families in the system's preferred order. An empty answer is turned into a `ResolveError` by
+ * the resolvers, so implementations may return one.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class GetAddrInfo extends Context.Tag("@effect-stagger/core/GetAddrInfo")<GetAddrInfo, {
+  readonly lookup: (
+    host: string,
+    port: number,
+    options: { readonly family: FamilyOption }
+  ) => Effect.Effect<ReadonlyArray<AddrInfo>, ResolveError>
+}>() {}
+
