@@ -11,6 +11,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -80,8 +81,6 @@ export const basicResolver = (
 /** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
 export const RESOLUTION_DELAY = "50 millis"
 
-type Answer = { readonly family: Family; readonly exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError> }
-
 /** Both families failed: one error for both, or their Causes in parallel. */
 const bothFailed = (
   host: string,
@@ -107,11 +106,19 @@ export const concurrentResolver = (
     const { count, delay, family } = yield* resolvedOptions(options)
     if (family !== 0) return basicResolver(host, port, options)
 
-    const answers = yield* Queue.unbounded<Answer>()
+    const events = yield* Queue.unbounded<weave.Event>()
     const v6Ended = yield* Deferred.make<void>()
+    const failures = yield* Ref.make<ReadonlyArray<Cause.Cause<GetAddrInfo.ResolveError>>>([])
+    const report = (family: Family) => (exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) =>
+      Exit.isSuccess(exit) ?
+        Queue.offer(events, { _tag: "Answer", family, addresses: exit.value }) :
+        Effect.zipRight(
+          Ref.update(failures, (fs) => [...fs, exit.cause]),
+          Queue.offer(events, { _tag: "Failure", family })
+        )
     yield* lookup(host, port, 6).pipe(
       Effect.exit,
-      Effect.flatMap((exit) => Queue.offer(answers, { family: 6, exit })),
+      Effect.flatMap(report(6)),
       Effect.ensuring(Deferred.succeed(v6Ended, undefined)),
       Effect.forkScoped
     )
@@ -122,34 +129,38 @@ export const concurrentResolver = (
       Effect.timeoutOption(Deferred.await(v6Ended), delay)
     yield* lookup(host, port, 4).pipe(
       Effect.exit,
-      Effect.tap((exit) => Exit.isSuccess(exit) ? waitForV6 : Effect.void),
-      Effect.flatMap((exit) => Queue.offer(answers, { family: 4, exit })),
+      Effect.tap(report(4)),
+      Effect.flatMap((exit) =>
+        Exit.isSuccess(exit) ?
+          Effect.zipRight(waitForV6, Queue.offer(events, { _tag: "ResolutionDelayElapsed" })) :
+          Effect.void
+      ),
       Effect.forkScoped
     )
 
-    // Owned by this stream's single consumer: the order of what is left and the failures seen.
-    const state = yield* Ref.make({ order: weave.initial, failures: [] as ReadonlyArray<Cause.Cause<GetAddrInfo.ResolveError>> })
-    const apply = (answer: Answer) =>
-      Ref.update(state, ({ failures, order }) =>
-        Exit.isSuccess(answer.exit) ?
-          { order: weave.onAnswer(order, answer.family, answer.exit.value, count), failures } :
-          { order: weave.onFailure(order, answer.family), failures: [...failures, answer.exit.cause] })
-
-    const pull: Effect.Effect<AddrInfo, Option.Option<GetAddrInfo.ResolveError>> = Effect.gen(function*() {
-      for (const answer of yield* Queue.takeAll(answers)) yield* apply(answer)
-      const { failures, order } = yield* Ref.get(state)
+    // Owned by this stream's single consumer: the order of what is left.
+    const state = yield* Ref.make(weave.initial)
+    const apply = (event: weave.Event) => Ref.update(state, (s) => weave.reduce(s, event, count))
+    const pull: Effect.Effect<AddrInfo, Option.Option<never>> = Effect.gen(function*() {
+      for (const event of yield* Queue.takeAll(events)) yield* apply(event)
+      const order = yield* Ref.get(state)
       const next = weave.take(order)
       if (next !== undefined) {
-        yield* Ref.set(state, { order: next[1], failures })
+        yield* Ref.set(state, next[1])
         return next[0]
       }
-      if (weave.isExhausted(order)) {
-        return yield* order.sent > 0 ?
-          Effect.fail(Option.none()) :
-          Effect.failCause(Cause.map(bothFailed(host, failures, options?.raiseExcGroup ?? false), Option.some))
-      }
-      yield* Effect.flatMap(Queue.take(answers), apply)
+      if (weave.isExhausted(order)) return yield* Effect.fail(Option.none())
+      yield* Effect.flatMap(Queue.take(events), apply)
       return yield* pull
     })
-    return Stream.repeatEffectOption(pull)
+    // Nothing handed out means both families failed. The failure is emitted as a Stream of
+    // its own so that a parallel Cause (raiseExcGroup) reaches the consumer whole.
+    const failure = Stream.unwrap(Effect.gen(function*() {
+      if ((yield* Ref.get(state)).sent > 0) return Stream.empty as Stream.Stream<never, GetAddrInfo.ResolveError>
+      // Stream.failCause would keep only the first failure of a parallel Cause.
+      return Stream.fromChannel<never, GetAddrInfo.ResolveError, never>(
+        Channel.failCause(bothFailed(host, yield* Ref.get(failures), options?.raiseExcGroup ?? false))
+      )
+    }))
+    return Stream.concat(Stream.repeatEffectOption(pull), failure)
   }))

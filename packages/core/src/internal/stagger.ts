@@ -17,6 +17,7 @@
  * @internal
  */
 import type * as Cause from "effect/Cause"
+import * as Either from "effect/Either"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -43,19 +44,25 @@ const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Pull<A, never, ne
     })
   })
 
-/** Streams are pulled a chunk at a time and handed out an element at a time. */
+/**
+ * Streams are pulled a chunk at a time and handed out an element at a time. The source's
+ * failure travels as an element, because `Stream.toPull` keeps only the first failure of a
+ * parallel Cause and `sourceError` must hold all of it.
+ */
 const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
-  Effect.map(Stream.toPull(stream), (pullChunk): Pull<A, E2, R2> => {
-    let buffer: Chunk.Chunk<A> = Chunk.empty()
+  Effect.map(
+    Stream.toPull(Stream.catchAllCause(Stream.map(stream, Either.right), (cause) => Stream.make(Either.left(cause)))),
+    (pullChunk): Pull<A, E2, R2> => {
+    let buffer: Chunk.Chunk<Either.Either<A, Cause.Cause<E2>>> = Chunk.empty()
     const pull: Pull<A, E2, R2> = Effect.suspend(() => {
       if (Chunk.isNonEmpty(buffer)) {
         const head = Chunk.headNonEmpty(buffer)
         buffer = Chunk.drop(buffer, 1)
-        return Effect.succeed(Option.some(head))
+        return Either.match(head, { onLeft: Effect.failCause, onRight: Effect.succeedSome })
       }
       return pullChunk.pipe(
         Effect.matchEffect({
-          onFailure: Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.fail }),
+          onFailure: () => Effect.succeedNone,
           onSuccess: (chunk) => {
             buffer = chunk
             return pull

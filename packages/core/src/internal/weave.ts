@@ -45,41 +45,62 @@ export interface State {
   readonly sent: number
   /** The families whose lookup has ended, with an answer or an error. */
   readonly ended: ReadonlyArray<Family>
+  /** An IPv4 answer that came before IPv6 ended, held for the Resolution Delay. */
+  readonly held: ReadonlyArray<AddrInfo> | undefined
 }
 
-export const initial: State = { unsent: [], sent: 0, ended: [] }
+/** What can happen to a concurrent resolution. */
+export type Event =
+  | { readonly _tag: "Answer"; readonly family: Family; readonly addresses: ReadonlyArray<AddrInfo> }
+  | { readonly _tag: "Failure"; readonly family: Family }
+  | { readonly _tag: "ResolutionDelayElapsed" }
+
+export const initial: State = { unsent: [], sent: 0, ended: [], held: undefined }
 
 /**
- * An answer arrived (the IPv4 one only once the resolution delay has run out or IPv6 has
- * ended). IPv6 always moves ahead of unsent IPv4. IPv4 arriving after some IPv6 addresses
- * were handed out gives IPv6 only the part of its first-family quota not yet used.
+ * IPv6 always moves ahead of unsent IPv4. IPv4 merging after some IPv6 addresses were handed
+ * out gives IPv6 only the part of its first-family quota not yet used.
  */
-export const onAnswer = (
-  state: State,
-  family: Family,
-  addresses: ReadonlyArray<AddrInfo>,
-  firstAddressFamilyCount: number
-): State => {
-  const ended = [...state.ended, family]
-  if (state.unsent.length === 0) return { ...state, unsent: addresses, ended }
-  if (family === 6) {
-    return { ...state, unsent: weave(addresses, state.unsent, firstAddressFamilyCount - 1), ended }
-  }
-  const extraV6 = firstAddressFamilyCount - state.sent
-  const unsent = extraV6 <= 0 ?
-    weave(addresses, state.unsent, 0) :
-    weave(state.unsent, addresses, extraV6 - 1)
-  return { ...state, unsent, ended }
+const merge = (state: State, family: Family, addresses: ReadonlyArray<AddrInfo>, count: number): State => {
+  if (state.unsent.length === 0) return { ...state, unsent: addresses }
+  if (family === 6) return { ...state, unsent: weave(addresses, state.unsent, count - 1) }
+  const extraV6 = count - state.sent
+  const unsent = extraV6 <= 0 ? weave(addresses, state.unsent, 0) : weave(state.unsent, addresses, extraV6 - 1)
+  return { ...state, unsent }
 }
 
-/** A family's lookup failed: nothing to weave, but the family has ended. */
-export const onFailure = (state: State, family: Family): State => ({ ...state, ended: [...state.ended, family] })
+/** Releases a held IPv4 answer into the order. */
+const release = (state: State, count: number): State =>
+  state.held === undefined ? state : { ...merge(state, 4, state.held, count), held: undefined }
 
-/** Hands out the next address, if one is resolved. */
+/**
+ * RFC 8305 section 3: an IPv6 answer is used at once; an IPv4 answer that comes first is held
+ * until IPv6 ends (answered or failed) or the Resolution Delay elapses. Releasing it in the
+ * same step as the IPv6 answer keeps the families fully interleaved when IPv6 makes it in
+ * time, however eagerly the consumer pulls.
+ */
+export const reduce = (state: State, event: Event, count: number): State => {
+  switch (event._tag) {
+    case "ResolutionDelayElapsed":
+      return release(state, count)
+    case "Failure": {
+      const ended = { ...state, ended: [...state.ended, event.family] }
+      return event.family === 6 ? release(ended, count) : ended
+    }
+    case "Answer": {
+      const ended = { ...state, ended: [...state.ended, event.family] }
+      if (event.family === 6) return release(merge(ended, 6, event.addresses, count), count)
+      return state.ended.includes(6) ? merge(ended, 4, event.addresses, count) : { ...ended, held: event.addresses }
+    }
+  }
+}
+
+/** Hands out the next address, if one is resolved and not held. */
 export const take = (state: State): [AddrInfo, State] | undefined =>
   state.unsent.length === 0 ?
     undefined :
     [state.unsent[0], { ...state, unsent: state.unsent.slice(1), sent: state.sent + 1 }]
 
 /** Both lookups have ended and everything resolved has been handed out. */
-export const isExhausted = (state: State): boolean => state.ended.length === 2 && state.unsent.length === 0
+export const isExhausted = (state: State): boolean =>
+  state.ended.length === 2 && state.unsent.length === 0 && state.held === undefined

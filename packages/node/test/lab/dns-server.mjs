@@ -110,7 +110,7 @@ const answer = (socket, query, rinfo) => {
 const sockets = []
 let bound = 0
 for (const address of addresses) {
-  const socket = dgram.createSocket({ type: net.isIPv6(address) ? "udp6" : "udp4", ipv6Only: true })
+  const socket = dgram.createSocket(net.isIPv6(address) ? { type: "udp6", ipv6Only: true } : { type: "udp4" })
   socket.on("message", (msg, rinfo) => answer(socket, msg, rinfo))
   socket.on("error", (error) => {
     process.stderr.write(`dns ${address}: ${error.message}\n`)
