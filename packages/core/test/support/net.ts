@@ -71,7 +71,7 @@ export const makeDialer = Effect.gen(function*() {
 })
 
 /** Forks the effect, moves the clock, and returns its exit. */
-export const runFor = <A, E>(effect: Effect.Effect<A, E>, millis: number) =>
+export const runFor = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number) =>
   Effect.gen(function*() {
     const fiber = yield* Effect.fork(effect)
     yield* TestClock.adjust(millis)
