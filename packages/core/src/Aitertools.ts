@@ -38,11 +38,13 @@ export const product = <A, E, R, B, E2, R2>(
   self: Stream.Stream<A, E, R>,
   that: Stream.Stream<B, E2, R2>
 ): Stream.Stream<readonly [A, B], E | E2, R | R2> =>
-  Stream.unwrap(Effect.map(Ref.make(Chunk.empty<B>()), (seen) =>
-    Stream.flatMap(Stream.zipWithIndex(self), ([a, index]) =>
-      Stream.map(
-        index === 0 ?
-          Stream.tap(that, (b) => Ref.update(seen, Chunk.append(b))) :
-          Stream.fromIterableEffect(Ref.get(seen)),
-        (b) => [a, b] as const
-      ))))
+  Stream.unwrap(
+    Effect.map(Ref.make(Chunk.empty<B>()), (seen) =>
+      Stream.flatMap(Stream.zipWithIndex(self), ([a, index]) =>
+        Stream.map(
+          index === 0 ?
+            Stream.tap(that, (b) => Ref.update(seen, Chunk.append(b))) :
+            Stream.fromIterableEffect(Ref.get(seen)),
+          (b) => [a, b] as const
+        )))
+  )

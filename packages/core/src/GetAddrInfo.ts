@@ -51,4 +51,3 @@ export class GetAddrInfo extends Context.Tag("@effect-stagger/core/GetAddrInfo")
     options: { readonly family: FamilyOption }
   ) => Effect.Effect<ReadonlyArray<AddrInfo>, ResolveError>
 }>() {}
-

@@ -7,7 +7,8 @@ import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import { DialFailure, lookups, makeDialer, type Outcome, runFor, v4, v6 } from "./support/net.js"
+import type { DialFailure } from "./support/net.js"
+import { lookups, makeDialer, type Outcome, runFor, v4, v6 } from "./support/net.js"
 
 type Answers = Parameters<typeof lookups>[0]
 
@@ -202,7 +203,9 @@ describe("HappyEyeballs.connectWith: when every attempt fails", () => {
       const { exit } = yield* scenario({ 4: { after: 0, addresses: [v4(1), v4(1)] } }, {
         [v4(1).address]: { after: 1, ok: false }
       })
-      expect(failureOf(exit)).toMatchObject({ value: { _tag: "DialFailure", message: "connect ECONNREFUSED 192.0.2.1" } })
+      expect(failureOf(exit)).toMatchObject({
+        value: { _tag: "DialFailure", message: "connect ECONNREFUSED 192.0.2.1" }
+      })
     }))
 
   it.effect("different errors: a ConnectError with each, in start order, and a Multiple exceptions message", () =>
@@ -239,7 +242,10 @@ describe("HappyEyeballs.connectWith: when every attempt fails", () => {
 
   it.effect("the host does not resolve: the ResolveError", () =>
     Effect.gen(function*() {
-      const { exit, log } = yield* scenario({ 6: { after: 0, error: "ENOTFOUND" }, 4: { after: 0, error: "ENOTFOUND" } }, {})
+      const { exit, log } = yield* scenario({
+        6: { after: 0, error: "ENOTFOUND" },
+        4: { after: 0, error: "ENOTFOUND" }
+      }, {})
       expect(failureOf(exit)).toMatchObject({ value: { _tag: "ResolveError", message: "ENOTFOUND" } })
       expect(log).toEqual([])
     }))
@@ -250,9 +256,11 @@ describe("HappyEyeballs.connectWith: when every attempt fails", () => {
         resolver: (_host, port) =>
           Stream.concat(
             Stream.make(v4(1, port)),
-            Stream.fail(new (class extends Error {
-              readonly _tag = "ResolveError"
-            })("late failure") as never)
+            Stream.fail(
+              new (class extends Error {
+                readonly _tag = "ResolveError"
+              })("late failure") as never
+            )
           )
       })
       const error = failureOf(exit) as { value: HappyEyeballs.ConnectError }

@@ -57,7 +57,10 @@ const checkArguments = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>)
 /** Local addresses given as an Iterable are checked up front; a Stream's, as they arrive. */
 const localsOf = (
   locals: Iterable<LocalAddress> | Stream.Stream<LocalAddress> | undefined
-): Effect.Effect<ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined, Cause.IllegalArgumentException> =>
+): Effect.Effect<
+  ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined,
+  Cause.IllegalArgumentException
+> =>
   locals === undefined || stagger.isStream(locals) ?
     Effect.succeed(locals as Stream.Stream<LocalAddress> | undefined) :
     Effect.forEach(locals, (local) => fromEither(validate.localAddress(local)))
@@ -75,7 +78,11 @@ const literalRemote = (
   if (literal === 0) return Effect.succeed(undefined)
   return family === 0 || family === literal ?
     Effect.succeed({ family: literal, address: host, port }) :
-    new ResolveError({ host, family, message: `${host} is an IPv${literal} address, but family ${family} was asked for` })
+    new ResolveError({
+      host,
+      family,
+      message: `${host} is an IPv${literal} address, but family ${family} was asked for`
+    })
 }
 
 /** The reason no attempt was made, when the resolver gave no error. */
@@ -120,10 +127,13 @@ export const connectWith = <C, E, R>(
       Stream.tap((options.resolver ?? resolver.concurrentResolver)(host, port, { family }), () =>
         Ref.update(remotesSeen, (n) => n + 1))
     const pairs = locals === undefined ?
-      Stream.map(remotes, (remote) => [remote, undefined] as const) :
+      Stream.map(remotes, (remote) =>
+        [remote, undefined] as const) :
       Array.isArray(locals) ?
       Stream.flatMap(remotes, (remote) =>
-        Stream.fromIterable(locals.filter((local) => sameFamily(remote, local)).map((l) => [remote, l] as const))) :
+        Stream.fromIterable(
+          locals.filter((local) => sameFamily(remote, local)).map((l) => [remote, l] as const)
+        )) :
       Stream.filter(
         Aitertools.product(
           remotes,
@@ -156,45 +166,52 @@ export const connectWith = <C, E, R>(
     })
 
     const failure = (
-      result: { readonly errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>; readonly sourceError: Option.Option<Cause.Cause<GetAddrInfo.ResolveError | Cause.IllegalArgumentException>> }
-    ) => Effect.gen(function*() {
-      const failures: Array<unknown> = []
-      for (const cause of result.errors.flatMap(Option.toArray)) {
-        const error = Cause.failureOption(cause)
-        if (Option.isSome(error)) failures.push(error.value)
-        else if (!Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+      result: {
+        readonly errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>
+        readonly sourceError: Option.Option<Cause.Cause<GetAddrInfo.ResolveError | Cause.IllegalArgumentException>>
       }
-      if (Option.isSome(result.sourceError)) {
-        const source = result.sourceError.value
-        // A bad resolver option is a defect of the resolver stream; here it is a bad argument.
-        const badArgument = Cause.find(source, (c) =>
-          Cause.isDieType(c) && Cause.isIllegalArgumentException(c.defect) ? Option.some(c.defect) : Option.none())
-        if (Option.isSome(badArgument)) return yield* Effect.fail(badArgument.value)
-        if (failures.length === 0) return yield* Effect.failCause(source)
-        const sourceFailures = Cause.failures(source)
-        if (sourceFailures.length === 0) return yield* Effect.failCause(source)
-        for (const error of sourceFailures) {
-          if (options.raiseExcGroup && error._tag === "ResolveError" && error.errors !== undefined) {
-            failures.push(...error.errors)
-          } else {
-            failures.push(error)
+    ) =>
+      Effect.gen(function*() {
+        const failures: Array<unknown> = []
+        for (const cause of result.errors.flatMap(Option.toArray)) {
+          const error = Cause.failureOption(cause)
+          if (Option.isSome(error)) failures.push(error.value)
+          else if (!Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+        }
+        if (Option.isSome(result.sourceError)) {
+          const source = result.sourceError.value
+          // A bad resolver option is a defect of the resolver stream; here it is a bad argument.
+          const badArgument = Cause.find(
+            source,
+            (c) =>
+              Cause.isDieType(c) && Cause.isIllegalArgumentException(c.defect) ? Option.some(c.defect) : Option.none()
+          )
+          if (Option.isSome(badArgument)) return yield* Effect.fail(badArgument.value)
+          if (failures.length === 0) return yield* Effect.failCause(source)
+          const sourceFailures = Cause.failures(source)
+          if (sourceFailures.length === 0) return yield* Effect.failCause(source)
+          for (const error of sourceFailures) {
+            if (options.raiseExcGroup && error._tag === "ResolveError" && error.errors !== undefined) {
+              failures.push(...error.errors)
+            } else {
+              failures.push(error)
+            }
           }
         }
-      }
-      if (failures.length === 0) {
-        return yield* new ConnectError({
-          host,
-          port,
-          errors: [],
-          message: noAttemptMessage(host, port, yield* Ref.get(remotesSeen))
-        })
-      }
-      if (options.raiseExcGroup) {
-        return yield* Effect.failCause(failures.map((e) => Cause.fail(e)).reduce(Cause.parallel))
-      }
-      if (errors.allSame(failures)) return yield* Effect.fail(failures[0])
-      return yield* new ConnectError({ host, port, errors: failures, message: errors.multipleMessage(failures) })
-    }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
+        if (failures.length === 0) {
+          return yield* new ConnectError({
+            host,
+            port,
+            errors: [],
+            message: noAttemptMessage(host, port, yield* Ref.get(remotesSeen))
+          })
+        }
+        if (options.raiseExcGroup) {
+          return yield* Effect.failCause(failures.map((e) => Cause.fail(e)).reduce(Cause.parallel))
+        }
+        if (errors.allSame(failures)) return yield* Effect.fail(failures[0])
+        return yield* new ConnectError({ host, port, errors: failures, message: errors.multipleMessage(failures) })
+      }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
 
     // The winner's scope moves to the caller's; every other scope closes, whatever happened.
     return yield* Effect.uninterruptibleMask((restore) =>

@@ -17,11 +17,11 @@
  * @internal
  */
 import type * as Cause from "effect/Cause"
-import * as Either from "effect/Either"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -53,25 +53,26 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
   Effect.map(
     Stream.toPull(Stream.catchAllCause(Stream.map(stream, Either.right), (cause) => Stream.make(Either.left(cause)))),
     (pullChunk): Pull<A, E2, R2> => {
-    let buffer: Chunk.Chunk<Either.Either<A, Cause.Cause<E2>>> = Chunk.empty()
-    const pull: Pull<A, E2, R2> = Effect.suspend(() => {
-      if (Chunk.isNonEmpty(buffer)) {
-        const head = Chunk.headNonEmpty(buffer)
-        buffer = Chunk.drop(buffer, 1)
-        return Either.match(head, { onLeft: Effect.failCause, onRight: Effect.succeedSome })
-      }
-      return pullChunk.pipe(
-        Effect.matchEffect({
-          onFailure: () => Effect.succeedNone,
-          onSuccess: (chunk) => {
-            buffer = chunk
-            return pull
-          }
-        })
-      )
-    })
-    return pull
-  })
+      let buffer: Chunk.Chunk<Either.Either<A, Cause.Cause<E2>>> = Chunk.empty()
+      const pull: Pull<A, E2, R2> = Effect.suspend(() => {
+        if (Chunk.isNonEmpty(buffer)) {
+          const head = Chunk.headNonEmpty(buffer)
+          buffer = Chunk.drop(buffer, 1)
+          return Either.match(head, { onLeft: Effect.failCause, onRight: Effect.succeedSome })
+        }
+        return pullChunk.pipe(
+          Effect.matchEffect({
+            onFailure: () => Effect.succeedNone,
+            onSuccess: (chunk) => {
+              buffer = chunk
+              return pull
+            }
+          })
+        )
+      })
+      return pull
+    }
+  )
 
 /** `None` means "only when the previous attempt fails". */
 const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Duration.Duration> => {
@@ -129,7 +130,10 @@ const race = <A, E, R, E2, R2>(
 
       while (true) {
         if (fibers.length > 0) {
+          // Let the attempt just started run first: one that ends at once (refused, or
+          // connected) then needs no timer and no racing fibers.
           const previous = fibers[fibers.length - 1]
+          if (previous.unsafePoll() === null) yield* Effect.yieldNow()
           if (previous.unsafePoll() === null) yield* waitAfter(previous)
         }
         if (yield* Deferred.isDone(winner)) break

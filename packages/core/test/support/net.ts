@@ -53,20 +53,20 @@ export const makeDialer = Effect.gen(function*() {
   const log = yield* Ref.make<Array<string>>([])
   const note = (line: string) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.update(log, (l) => [...l, `${now} ${line}`]))
-  const dialer = (table: Record<string, Outcome>) =>
-  (remote: AddrInfo.AddrInfo, local: AddrInfo.LocalAddress | undefined) =>
-    Effect.gen(function*() {
-      const name = local ? `${remote.address}<-${local.address}` : remote.address
-      yield* note(`start ${name}`)
-      yield* Effect.addFinalizer(() => note(`close ${name}`))
-      const outcome = table[remote.address] ?? { after: 0, ok: false, code: "ECONNREFUSED" }
-      if (outcome === "hang") return yield* Effect.never
-      yield* Effect.sleep(outcome.after)
-      if (!outcome.ok) {
-        return yield* Effect.fail(new DialFailure(`connect ${outcome.code ?? "ECONNREFUSED"} ${remote.address}`))
-      }
-      return name
-    })
+  const dialer =
+    (table: Record<string, Outcome>) => (remote: AddrInfo.AddrInfo, local: AddrInfo.LocalAddress | undefined) =>
+      Effect.gen(function*() {
+        const name = local ? `${remote.address}<-${local.address}` : remote.address
+        yield* note(`start ${name}`)
+        yield* Effect.addFinalizer(() => note(`close ${name}`))
+        const outcome = table[remote.address] ?? { after: 0, ok: false, code: "ECONNREFUSED" }
+        if (outcome === "hang") return yield* Effect.never
+        yield* Effect.sleep(outcome.after)
+        if (!outcome.ok) {
+          return yield* Effect.fail(new DialFailure(`connect ${outcome.code ?? "ECONNREFUSED"} ${remote.address}`))
+        }
+        return name
+      })
   return { log: Ref.get(log), dialer, note }
 })
 
