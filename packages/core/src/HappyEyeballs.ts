@@ -14,6 +14,7 @@ import type { ConnectError } from "./ConnectError.js"
 import type { GetAddrInfo, ResolveError } from "./GetAddrInfo.js"
 import * as internal from "./internal/happyEyeballs.js"
 import type { Resolver } from "./Resolver.js"
+import type * as Trace from "./Trace.js"
 
 /**
  * RFC 8305 section 5: "A simple implementation can have a fixed delay for how long to wait
@@ -49,6 +50,7 @@ export { ConnectError, isConnectError } from "./ConnectError.js"
  * - `resolver`: default `Resolver.concurrentResolver`.
  * - `raiseExcGroup`: when every attempt fails, fail with every error in parallel in the Cause
  *   (the seed's ExceptionGroup) instead of one error.
+ * - `onEvent`: receives each `Trace.Event` (answers, attempts, the winner) as it happens.
  *
  * @since 0.1.0
  * @category models
@@ -62,6 +64,7 @@ export interface ConnectOptions<C, E, R> {
   readonly delay?: Duration.DurationInput | null | undefined
   readonly resolver?: Resolver | undefined
   readonly raiseExcGroup?: boolean | undefined
+  readonly onEvent?: Trace.OnEvent | undefined
 }
 
 /**

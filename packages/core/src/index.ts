@@ -32,3 +32,8 @@ export * as HappyEyeballs from "./HappyEyeballs.js"
  * @since 0.1.0
  */
 export * as Aitertools from "./Aitertools.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Trace from "./Trace.js"

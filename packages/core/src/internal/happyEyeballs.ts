@@ -28,14 +28,18 @@ import { ConnectError } from "../ConnectError.js"
 import { ResolveError } from "../GetAddrInfo.js"
 import type * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
+import * as Trace from "../Trace.js"
 import * as errors from "./errors.js"
 import * as ip from "./ip.js"
 import * as resolver from "./resolver.js"
 import * as stagger from "./stagger.js"
+import * as trace from "./trace.js"
 import * as validate from "./validate.js"
 
 /** RFC 8305 section 5: "A simple implementation can have a fixed delay ... 250 ms". */
 export const CONNECTION_ATTEMPT_DELAY = "250 millis"
+
+type Pair = readonly [AddrInfo, LocalAddress | undefined]
 
 const familyOf = (local: LocalAddress) => ip.ipFamily(local.address)
 
@@ -102,19 +106,57 @@ export const connectWith = <C, E, R>(
     const { delay, family, host, locals, port } = yield* checkArguments(options)
     const caller = yield* Effect.scope
 
+    const recorder = yield* trace.makeRecorder(options.onEvent)
+
     // The cleanup set: every attempt's scope, in start order.
     const scopes: Array<Scope.CloseableScope> = []
-    const attempt = ([remote, local]: readonly [AddrInfo, LocalAddress | undefined]) =>
+    const attempt = ([[remote, local], index]: readonly [Pair, number]) =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function*() {
           const scope = yield* Scope.make()
           scopes.push(scope)
-          const exit = yield* Effect.exit(restore(Scope.extend(options.dial(remote, local), scope)))
+          yield* recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local }))
+          const exit = yield* Effect.exit(
+            restore(Scope.extend(options.dial(remote, local), scope)).pipe(
+              Effect.withSpan("stagger.attempt", {
+                kind: "client",
+                attributes: {
+                  "stagger.index": index,
+                  "net.peer.ip": remote.address,
+                  "net.peer.port": remote.port,
+                  "stagger.family": remote.family,
+                  ...(local === undefined ? {} : { "net.sock.host.addr": local.address })
+                }
+              })
+            )
+          )
           if (Exit.isFailure(exit)) {
             yield* Scope.close(scope, exit)
+            const error = Cause.failureOption(exit.cause)
+            yield* recorder.emit((at) =>
+              Option.isSome(error) ?
+                Trace.Event.AttemptFailed({
+                  at,
+                  index,
+                  remote,
+                  local,
+                  error: error.value,
+                  code: trace.codeOf(error.value)
+                }) :
+                Cause.isInterruptedOnly(exit.cause) ?
+                Trace.Event.AttemptCancelled({ at, index, remote, local }) :
+                Trace.Event.AttemptFailed({
+                  at,
+                  index,
+                  remote,
+                  local,
+                  error: Cause.squash(exit.cause),
+                  code: undefined
+                })
+            )
             return yield* Effect.failCause(exit.cause)
           }
-          return [exit.value, scope] as const
+          return { connection: exit.value, scope, remote, local, index }
         })
       )
 
@@ -124,11 +166,12 @@ export const connectWith = <C, E, R>(
     const abort = yield* Deferred.make<never, Cause.IllegalArgumentException>()
     const remotes = literal !== undefined ?
       Stream.make(literal) :
-      Stream.tap((options.resolver ?? resolver.concurrentResolver)(host, port, { family }), () =>
-        Ref.update(remotesSeen, (n) => n + 1))
+      Stream.tap(
+        trace.traceLookups(recorder, (options.resolver ?? resolver.concurrentResolver)(host, port, { family })),
+        () => Ref.update(remotesSeen, (n) => n + 1)
+      )
     const pairs = locals === undefined ?
-      Stream.map(remotes, (remote) =>
-        [remote, undefined] as const) :
+      Stream.map(remotes, (remote) => [remote, undefined] as const) :
       Array.isArray(locals) ?
       Stream.flatMap(remotes, (remote) =>
         Stream.fromIterable(
@@ -137,12 +180,15 @@ export const connectWith = <C, E, R>(
       Stream.filter(
         Aitertools.product(
           remotes,
-          Stream.mapEffect(locals as Stream.Stream<LocalAddress>, (local) =>
-            Either.match(validate.localAddress(local), {
-              // Fix: a bad local address ends the whole connect, closing every attempt.
-              onLeft: (error) => Effect.zipRight(Deferred.fail(abort, error), Effect.fail(error)),
-              onRight: Effect.succeed
-            }))
+          Stream.mapEffect(
+            locals as Stream.Stream<LocalAddress>,
+            (local) =>
+              Either.match(validate.localAddress(local), {
+                // Fix: a bad local address ends the whole connect, closing every attempt.
+                onLeft: (error) => Effect.zipRight(Deferred.fail(abort, error), Effect.fail(error)),
+                onRight: Effect.succeed
+              })
+          )
         ),
         ([remote, local]) => sameFamily(remote, local)
       )
@@ -155,62 +201,46 @@ export const connectWith = <C, E, R>(
     const decide = Effect.gen(function*() {
       if (literal !== undefined && direct !== undefined && direct.length <= 1) {
         if (direct.length === 0) {
-          return yield* new ConnectError({ host, port, errors: [], message: noAttemptMessage(host, port, 1) })
+          return yield* new ConnectError({
+            host,
+            port,
+            errors: [],
+            message: noAttemptMessage(host, port, 1),
+            trace: recorder.events()
+          })
         }
-        return yield* attempt([literal, direct[0]])
+        return yield* attempt([[literal, direct[0]], 0])
       }
-      const race = stagger.staggeredRace(Stream.map(pairs, attempt), { delay })
+      const race = stagger.staggeredRace(Stream.map(Stream.zipWithIndex(pairs), attempt), { delay })
       const result = yield* stagger.isStream(locals) ? Effect.raceFirst(race, Deferred.await(abort)) : race
       if (Option.isSome(result.winner)) return result.winner.value
       return yield* failure(result)
     })
 
-    const failure = (
-      result: {
-        readonly errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>
-        readonly sourceError: Option.Option<Cause.Cause<GetAddrInfo.ResolveError | Cause.IllegalArgumentException>>
-      }
-    ) =>
-      Effect.gen(function*() {
-        const failures: Array<unknown> = []
-        for (const cause of result.errors.flatMap(Option.toArray)) {
-          const error = Cause.failureOption(cause)
-          if (Option.isSome(error)) failures.push(error.value)
-          else if (!Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+    const failure = (result: stagger.Result<E, GetAddrInfo.ResolveError | Cause.IllegalArgumentException>) =>
+      Effect.suspend(() => {
+        const outcome = errors.aggregate(result.errors, result.sourceError, options.raiseExcGroup ?? false)
+        switch (outcome._tag) {
+          case "Cause":
+            return Effect.failCause(outcome.cause)
+          case "Multiple":
+            return new ConnectError({
+              host,
+              port,
+              errors: outcome.errors,
+              message: errors.multipleMessage(outcome.errors),
+              trace: recorder.events()
+            })
+          case "NoAttempt":
+            return Effect.flatMap(Ref.get(remotesSeen), (remotes) =>
+              new ConnectError({
+                host,
+                port,
+                errors: [],
+                message: noAttemptMessage(host, port, remotes),
+                trace: recorder.events()
+              }))
         }
-        if (Option.isSome(result.sourceError)) {
-          const source = result.sourceError.value
-          // A bad resolver option is a defect of the resolver stream; here it is a bad argument.
-          const badArgument = Cause.find(
-            source,
-            (c) =>
-              Cause.isDieType(c) && Cause.isIllegalArgumentException(c.defect) ? Option.some(c.defect) : Option.none()
-          )
-          if (Option.isSome(badArgument)) return yield* Effect.fail(badArgument.value)
-          if (failures.length === 0) return yield* Effect.failCause(source)
-          const sourceFailures = Cause.failures(source)
-          if (sourceFailures.length === 0) return yield* Effect.failCause(source)
-          for (const error of sourceFailures) {
-            if (options.raiseExcGroup && error._tag === "ResolveError" && error.errors !== undefined) {
-              failures.push(...error.errors)
-            } else {
-              failures.push(error)
-            }
-          }
-        }
-        if (failures.length === 0) {
-          return yield* new ConnectError({
-            host,
-            port,
-            errors: [],
-            message: noAttemptMessage(host, port, yield* Ref.get(remotesSeen))
-          })
-        }
-        if (options.raiseExcGroup) {
-          return yield* Effect.failCause(failures.map((e) => Cause.fail(e)).reduce(Cause.parallel))
-        }
-        if (errors.allSame(failures)) return yield* Effect.fail(failures[0])
-        return yield* new ConnectError({ host, port, errors: failures, message: errors.multipleMessage(failures) })
       }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
 
     // The winner's scope moves to the caller's; every other scope closes, whatever happened.
@@ -218,7 +248,7 @@ export const connectWith = <C, E, R>(
       restore(decide).pipe(
         Effect.onExit((exit) =>
           Effect.gen(function*() {
-            const kept = Exit.isSuccess(exit) ? exit.value[1] : undefined
+            const kept = Exit.isSuccess(exit) ? exit.value.scope : undefined
             if (kept !== undefined) {
               yield* Scope.addFinalizerExit(caller, (callerExit) => Scope.close(kept, callerExit))
             }
@@ -227,7 +257,15 @@ export const connectWith = <C, E, R>(
             })
           })
         ),
-        Effect.map(([connection]) => connection)
+        Effect.tap(({ index, local, remote }) =>
+          recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+        ),
+        Effect.map(({ connection }) => connection)
       )
     )
-  })
+  }).pipe(
+    Effect.withSpan("stagger.connect", {
+      kind: "client",
+      attributes: { "stagger.host": options.host, "stagger.port": options.port }
+    })
+  )

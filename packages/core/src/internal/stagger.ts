@@ -29,6 +29,12 @@ import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import type * as Stagger from "../Stagger.js"
 
+/** The race's result, without the winner: what `connectWith` aggregates when nothing won. */
+export interface Result<E, E2> {
+  readonly errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>
+  readonly sourceError: Option.Option<Cause.Cause<E2>>
+}
+
 /**
  * Pulls the next attempt: `None` when the source is exhausted. Its failure is the source's.
  */

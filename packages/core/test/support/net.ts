@@ -45,7 +45,7 @@ export type Outcome = { readonly after: number; readonly ok: boolean; readonly c
 
 export class DialFailure {
   readonly _tag = "DialFailure"
-  constructor(readonly message: string) {}
+  constructor(readonly message: string, readonly code?: string) {}
 }
 
 /** A dialer over a table of outcomes by address; unknown addresses are refused at once. */
@@ -63,7 +63,12 @@ export const makeDialer = Effect.gen(function*() {
         if (outcome === "hang") return yield* Effect.never
         yield* Effect.sleep(outcome.after)
         if (!outcome.ok) {
-          return yield* Effect.fail(new DialFailure(`connect ${outcome.code ?? "ECONNREFUSED"} ${remote.address}`))
+          return yield* Effect.fail(
+            new DialFailure(
+              `connect ${outcome.code ?? "ECONNREFUSED"} ${remote.address}`,
+              outcome.code ?? "ECONNREFUSED"
+            )
+          )
         }
         return name
       })

@@ -1,0 +1,61 @@
+/**
+ * Recording a connect as `Trace.Event`s, and the spans around its lookups and attempts.
+ *
+ * @internal
+ */
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
+import * as GetAddrInfo from "../GetAddrInfo.js"
+import * as Trace from "../Trace.js"
+
+export interface Recorder {
+  /** Stamps an event with the time since the connect started, keeps it and reports it. */
+  readonly emit: (make: (at: number) => Trace.Event) => Effect.Effect<void>
+  /** The events so far, in order. */
+  readonly events: () => ReadonlyArray<Trace.Event>
+}
+
+/** Times are kept to the microsecond: enough to read, and exact under TestClock. */
+const millisSince = (start: bigint, now: bigint) => Number((now - start) / BigInt(1000)) / 1000
+
+export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<Recorder> =>
+  Effect.map(Clock.currentTimeNanos, (start) => {
+    // Appended to by the attempts' fibers; read once the connect has ended.
+    const events: Array<Trace.Event> = []
+    return {
+      emit: (make) =>
+        Effect.flatMap(Clock.currentTimeNanos, (now) => {
+          const event = make(millisSince(start, now))
+          events.push(event)
+          return onEvent === undefined ? Effect.void : onEvent(event)
+        }),
+      events: () => events.slice()
+    }
+  })
+
+/** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
+export const codeOf = (error: unknown): string | undefined =>
+  Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+
+/**
+ * Every lookup the resolver makes, whatever resolver it is, recorded and in a span: the
+ * resolver reaches the world only through `GetAddrInfo`.
+ */
+export const traceLookups = <A, E, R>(recorder: Recorder, stream: Stream.Stream<A, E, R>) =>
+  Stream.updateService(stream, GetAddrInfo.GetAddrInfo, (service) => ({
+    lookup: (host, port, options) =>
+      service.lookup(host, port, options).pipe(
+        Effect.tapBoth({
+          onSuccess: (addresses) =>
+            recorder.emit((at) => Trace.Event.Resolved({ at, host, family: options.family, addresses })),
+          onFailure: (error) =>
+            recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
+        }),
+        Effect.withSpan("stagger.lookup", {
+          kind: "client",
+          attributes: { "stagger.host": host, "stagger.family": options.family }
+        })
+      )
+  }))

@@ -1,0 +1,110 @@
+import { HappyEyeballs, Trace } from "@effect-stagger/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Ref from "effect/Ref"
+import * as Tracer from "effect/Tracer"
+import { lookups, makeDialer, runFor, v4, v6 } from "./support/net.js"
+
+const line = Trace.Event.$match({
+  Resolved: (e) => `${e.at} resolved IPv${e.family} ${e.addresses.map((a) => a.address).join(" ")}`,
+  ResolveFailed: (e) => `${e.at} lookup IPv${e.family} failed: ${e.error.message}`,
+  AttemptStarted: (e) => `${e.at} #${e.index} start ${e.remote.address}`,
+  AttemptFailed: (e) => `${e.at} #${e.index} failed ${e.code}`,
+  AttemptCancelled: (e) => `${e.at} #${e.index} cancelled`,
+  Connected: (e) => `${e.at} #${e.index} connected ${e.remote.address}`
+})
+
+describe("Trace: the race as data", () => {
+  it.effect("answers, starts, failures, cancellations and the winner, with exact times", () =>
+    Effect.gen(function*() {
+      const events = yield* Ref.make<ReadonlyArray<Trace.Event>>([])
+      const { dialer } = yield* makeDialer
+      const exit = yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "example.test",
+          port: 443,
+          onEvent: (event) => Ref.update(events, (es) => [...es, event]),
+          dial: dialer({
+            [v6(1).address]: { after: 5, ok: false, code: "ENETUNREACH" },
+            [v4(1).address]: "hang",
+            [v6(2).address]: { after: 30, ok: true }
+          })
+        })),
+        1000
+      ).pipe(
+        Effect.provide(lookups({
+          6: { after: 20, addresses: [v6(1), v6(2)] },
+          4: { after: 0, addresses: [v4(1)] }
+        }))
+      )
+      expect(exit).toEqual(Exit.succeed(v6(2).address))
+      expect((yield* Ref.get(events)).map(line)).toEqual([
+        "0 resolved IPv4 192.0.2.1",
+        "20 resolved IPv6 2001:db8::1 2001:db8::2",
+        "20 #0 start 2001:db8::1",
+        "25 #0 failed ENETUNREACH",
+        "25 #1 start 192.0.2.1",
+        "275 #2 start 2001:db8::2",
+        "305 #1 cancelled",
+        "305 #2 connected 2001:db8::2"
+      ])
+    }))
+
+  it.effect("a ConnectError carries the whole trace", () =>
+    Effect.gen(function*() {
+      const { dialer } = yield* makeDialer
+      const exit = yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "example.test",
+          port: 443,
+          dial: dialer({ [v6(1).address]: { after: 1, ok: false, code: "EHOSTUNREACH" } })
+        })),
+        1000
+      ).pipe(Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } })))
+      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+      const trace = (error as { value: HappyEyeballs.ConnectError }).value.trace
+      expect(trace.map(line)).toEqual([
+        "0 resolved IPv6 2001:db8::1",
+        "0 resolved IPv4 192.0.2.1",
+        "0 #0 start 2001:db8::1",
+        "1 #0 failed EHOSTUNREACH",
+        "1 #1 start 192.0.2.1",
+        "1 #1 failed ECONNREFUSED"
+      ])
+    }))
+
+  it.effect("spans: one for the connect, one per lookup, one per attempt, with addresses", () =>
+    Effect.gen(function*() {
+      const spans: Array<Tracer.Span> = []
+      const native = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span: (name, parent, context, links, startTime, kind, options) => {
+          const span = native.span(name, parent, context, links, startTime, kind, options)
+          spans.push(span)
+          return span
+        },
+        context: native.context
+      })
+      const { dialer } = yield* makeDialer
+      yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "example.test",
+          port: 443,
+          dial: dialer({ [v4(1).address]: { after: 1, ok: true } })
+        })).pipe(Effect.withTracer(tracer), Effect.withTracerEnabled(true)),
+        1000
+      ).pipe(Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } })))
+      expect(spans.map((s) => s.name).sort()).toEqual([
+        "stagger.attempt",
+        "stagger.attempt",
+        "stagger.connect",
+        "stagger.lookup",
+        "stagger.lookup"
+      ])
+      const attempts = spans.filter((s) => s.name === "stagger.attempt")
+      expect(attempts.map((s) => s.attributes.get("net.peer.ip"))).toEqual([v6(1).address, v4(1).address])
+      expect(attempts.every((s) => s.status._tag === "Ended")).toBe(true)
+    }))
+})
