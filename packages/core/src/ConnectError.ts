@@ -28,6 +28,8 @@ export class ConnectError extends Data.TaggedError("ConnectError")<{
 }> {}
 
 /**
+ * Whether a value is a `ConnectError`.
+ *
  * @since 0.1.0
  * @category guards
  */

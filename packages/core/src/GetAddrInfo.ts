@@ -29,6 +29,8 @@ export class ResolveError extends Data.TaggedError("ResolveError")<{
 }> {}
 
 /**
+ * Whether a value is a `ResolveError`.
+ *
  * @since 0.1.0
  * @category guards
  */

@@ -27,13 +27,23 @@ import type * as Trace from "./Trace.js"
  */
 export const CONNECTION_ATTEMPT_DELAY: Duration.DurationInput = internal.CONNECTION_ATTEMPT_DELAY
 
-/**
- * The error of a connect in which no attempt succeeded; see `ConnectError.ConnectError`.
- *
- * @since 0.1.0
- * @category errors
- */
-export { ConnectError, isConnectError } from "./ConnectError.js"
+export {
+  /**
+   * No attempt connected and the failures were not all the same; defined in the
+   * `ConnectError` module.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ConnectError,
+  /**
+   * Whether a value is a `ConnectError`.
+   *
+   * @since 0.1.0
+   * @category guards
+   */
+  isConnectError
+} from "./ConnectError.js"
 
 /**
  * Options of `connectWith`.

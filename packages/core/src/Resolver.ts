@@ -37,27 +37,30 @@ export const RESOLUTION_DELAY: Duration.DurationInput = internal.RESOLUTION_DELA
  */
 export const FIRST_ADDRESS_FAMILY_COUNT = 1
 
-/**
- * A failed resolution; see `GetAddrInfo.ResolveError`.
- *
- * @since 0.1.0
- * @category errors
- */
-export { ResolveError } from "./GetAddrInfo.js"
-
-/**
- * @since 0.1.0
- * @category guards
- */
-export { isResolveError } from "./GetAddrInfo.js"
-
-/**
- * The pluggable `getaddrinfo`; see `GetAddrInfo.GetAddrInfo`.
- *
- * @since 0.1.0
- * @category tags
- */
-export { GetAddrInfo } from "./GetAddrInfo.js"
+export {
+  /**
+   * The pluggable `getaddrinfo` that resolvers look up through (the seed's
+   * `getaddrinfo_async`); defined in the `GetAddrInfo` module.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  GetAddrInfo,
+  /**
+   * Whether a value is a `ResolveError`.
+   *
+   * @since 0.1.0
+   * @category guards
+   */
+  isResolveError,
+  /**
+   * A failed resolution; defined in the `GetAddrInfo` module.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  ResolveError
+} from "./GetAddrInfo.js"
 
 /**
  * A resolver, as `connectWith` calls it: it receives only the family. To change a resolver's
