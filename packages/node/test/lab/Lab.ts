@@ -155,8 +155,7 @@ export const run = (
         stdout: Buffer.concat(stdout).toString("utf8"),
         stderr: Buffer.concat(stderr).toString("utf8"),
         code: code ?? (signal === null ? -1 : 128 + signalNumber(signal))
-      }))
-    )
+      })))
     return Effect.sync(() => {
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
         try {
@@ -277,7 +276,7 @@ export type BaselineResult =
     readonly ok: false
     readonly ms: number
     readonly error: string
-    readonly errors?: ReadonlyArray<string>
+    readonly errors?: ReadonlyArray<string> | undefined
   }
 
 const BaselineResultSchema = Schema.Union(

@@ -29,7 +29,7 @@
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-LAST_FILE=/tmp/stg-lab-last
+LAST_FILE=/tmp/stg-lab.last # the id of the last lab brought up, for a bare "down"
 
 LINK4_C=198.18.255.1
 LINK4_S=198.18.255.2
@@ -54,8 +54,14 @@ python_bin() {
   "$py" -c 'import sys; print(sys.executable)'
 }
 
-# Which tool does drop/reset: nft if it works, else iptables.
+# Which tool does drop/reset: $STG_LAB_FIREWALL (nft or iptables) if set, else nft if it
+# works, else iptables.
 firewall_tool() {
+  case "${STG_LAB_FIREWALL:-}" in
+    nft | iptables) echo "$STG_LAB_FIREWALL"; return 0 ;;
+    "") ;;
+    *) die "STG_LAB_FIREWALL must be nft or iptables" ;;
+  esac
   if command -v nft >/dev/null 2>&1 && nft list tables >/dev/null 2>&1; then echo nft; else echo iptables; fi
 }
 
@@ -68,12 +74,20 @@ start_bg() {
   echo "$pid" >>"$STATE/pids"
   for ((i = 0; i < 200; i++)); do
     if grep -qx ready "$logfile" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then break; fi
+    if ! running "$pid"; then break; fi
     sleep 0.05
   done
   log "$(basename "$2") did not become ready; its log:"
   sed 's/^/  /' "$logfile" >&2 || true
   return 1
+}
+
+# running PID: true if the process exists and is not a zombie (an exited child of ours that
+# nobody has reaped yet is gone for our purposes).
+running() {
+  local state
+  state=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
 }
 
 # kill_pids PID...: TERM, wait up to 2 s, then KILL whatever is left.
@@ -83,7 +97,7 @@ kill_pids() {
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
   for ((i = 0; i < 40; i++)); do
     alive=0
-    for pid in "$@"; do if kill -0 "$pid" 2>/dev/null; then alive=1; fi; done
+    for pid in "$@"; do if running "$pid"; then alive=1; fi; done
     [ "$alive" -eq 1 ] || return 0
     sleep 0.05
   done
@@ -95,9 +109,13 @@ ns_exists() { [ -e "/var/run/netns/$1" ]; }
 do_down() {
   local id=$1 nsc="stg-c-$1" nss="stg-s-$1" state="/tmp/stg-lab-$1" pids=() pid ns
   # 1. the processes we started (recorded), 2. anything else still inside our namespaces.
+  # A recorded pid counts only while it still runs one of our scripts (pids get reused).
   if [ -f "$state/pids" ]; then
     while read -r pid; do
-      [[ "$pid" =~ ^[0-9]+$ ]] && pids+=("$pid")
+      [[ "$pid" =~ ^[0-9]+$ ]] || continue
+      if tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -qE '(nfq-delay\.py|dns-server\.mjs|echo-server\.mjs) '; then
+        pids+=("$pid")
+      fi
     done <"$state/pids"
   fi
   for ns in "$nsc" "$nss"; do
@@ -157,6 +175,22 @@ cmd_down_all() {
 
 cmd_list() { list_ids; }
 
+# While "up" runs, any failure tears the half-built lab down.
+on_up_exit() {
+  local status=$?
+  if [ "$status" -ne 0 ]; then
+    log "up failed; tearing lab $UP_ID down"
+    do_down "$UP_ID"
+  fi
+}
+
+# json_list WORD...: a JSON array of strings (the words are validated IP literals).
+json_list() {
+  local out="" sep="" a
+  for a in "$@"; do out="$out$sep\"$a\""; sep=","; done
+  printf '[%s]' "$out"
+}
+
 cmd_up() {
   need_root
   local config="" id="" node py fw
@@ -184,20 +218,21 @@ cmd_up() {
   if ns_exists "$NSC" || ns_exists "$NSS" || [ -e "$STATE" ]; then
     die "lab $id already exists (lab.sh down $id first)"
   fi
+  # From here on, any failure tears the half-built lab down.
+  UP_ID=$id
+  trap on_up_exit EXIT
   mkdir -p "$STATE"
   cp "$config" "$STATE/config.json"
   printf '%s\n' "$plan" >"$STATE/plan"
   : >"$STATE/pids"
-  # From here on, any failure tears the half-built lab down.
-  UP_ID=$id
-  trap 'status=$?; if [ $status -ne 0 ]; then log "up failed; tearing lab $UP_ID down"; do_down "$UP_ID"; fi' EXIT
 
   ip netns add "$NSC"
   ip netns add "$NSS"
   local ns
   for ns in "$NSC" "$NSS"; do
     ip -n "$ns" link set lo up
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+    # No duplicate address detection: addresses are usable at once (each also gets nodad).
+    ip netns exec "$ns" sh -c 'echo 0 >/proc/sys/net/ipv6/conf/all/accept_dad; echo 0 >/proc/sys/net/ipv6/conf/default/accept_dad'
   done
   ip link add veth-c netns "$NSC" type veth peer name veth-s netns "$NSS"
   ip -n "$NSC" addr add "$LINK4_C/24" dev veth-c
@@ -208,8 +243,10 @@ cmd_up() {
   ip -n "$NSS" addr add "$DNS6/64" dev veth-s nodad
   ip -n "$NSC" link set veth-c up
   ip -n "$NSS" link set veth-s up
-  ip -n "$NSC" route add default via "$LINK4_S" dev veth-c
-  ip -n "$NSC" -6 route add default via "$LINK6_S" dev veth-c
+  # An explicit source keeps the extra client addresses (clientAddresses) from becoming the
+  # default source: they are only used when a client binds them.
+  ip -n "$NSC" route add default via "$LINK4_S" dev veth-c src "$LINK4_C"
+  ip -n "$NSC" -6 route add default via "$LINK6_S" dev veth-c src "$LINK6_C"
   ip -n "$NSS" route add default via "$LINK4_C" dev veth-s
   ip -n "$NSS" -6 route add default via "$LINK6_C" dev veth-s
 
@@ -242,7 +279,7 @@ EOF
         fi
         servers+=("$address")
         if [ "$delay" -gt 0 ]; then queues+=("$queue:$delay"); fi
-        local match ipt verdict
+        local match ipt
         if [ "$family" = 4 ]; then match="ip daddr $address"; ipt=iptables; else match="ip6 daddr $address"; ipt=ip6tables; fi
         case "$behaviour" in
           ok) ;;
@@ -286,12 +323,6 @@ EOF
   printf 'nameserver %s\nnameserver %s\noptions timeout:1 attempts:1\n' "$DNS4" "$DNS6" >"/etc/netns/$NSC/resolv.conf"
   printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"/etc/netns/$NSC/hosts"
 
-  local json_list a
-  json_list() {
-    local out="" sep=""
-    for a in "$@"; do out="$out$sep\"$a\""; sep=","; done
-    printf '[%s]' "$out"
-  }
   local info
   info=$(printf '{"id":"%s","clientNamespace":"%s","serverNamespace":"%s","dnsServers":["%s","%s"],"stateDir":"%s","port":%s,"serverAddresses":%s,"clientAddresses":%s,"clientLinkAddresses":["%s","%s"]}' \
     "$id" "$NSC" "$NSS" "$DNS4" "$DNS6" "$STATE" "$port" \

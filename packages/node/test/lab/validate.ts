@@ -58,11 +58,19 @@ const program = Effect.gen(function*() {
     const oks = results.flatMap((r) => (r.ok ? [r] : []))
     const winners = [...new Set(oks.map((r) => r.remote))].join(", ")
     const failures = results.flatMap((r) => (r.ok ? [] : [r.error]))
-    const measured = oks.length === results.length ? `${median(oks.map((r) => r.ms)).toFixed(1)} ms` : "failed"
+    const measured = oks.length === results.length
+      ? `${median(oks.map((r) => r.ms)).toFixed(1)} ms`
+      : oks.length === 0
+      ? `fails in ${median(results.map((r) => r.ms)).toFixed(1)} ms`
+      : `${oks.length} of ${results.length} connected`
     rows.push(
       `| ${scenario.key} ${scenario.title} | ${scenario.ideal.ms} ms, ${scenario.ideal.winner} | ` +
-        `${scenario.nodeAuto.ms} ms, ${scenario.nodeAuto.winner} | ${measured} | ` +
-        `${results.map((r) => r.ms.toFixed(1)).join(" / ")} | ${winners}${failures.length > 0 ? ` (${failures.join("; ")})` : ""} |`
+        `${scenario.nodeAuto.ms} ms, ${
+          scenario.nodeAuto.winner ?? `fails (${scenario.nodeAuto.note ?? "error"})`
+        } | ${measured} | ` +
+        `${results.map((r) => r.ms.toFixed(1)).join(" / ")} | ${winners}${
+          failures.length > 0 ? ` (${failures.join("; ")})` : ""
+        } |`
     )
     yield* Effect.sync(() => process.stderr.write(`${rows[rows.length - 1]}\n`))
   }
