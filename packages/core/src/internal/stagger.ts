@@ -21,7 +21,6 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -50,21 +49,27 @@ const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Pull<A, never, ne
     })
   })
 
+/** The source's failure, carried as an element past `Stream.toPull`. */
+class SourceFailure<E2> {
+  constructor(readonly cause: Cause.Cause<E2>) {}
+}
+
 /**
  * Streams are pulled a chunk at a time and handed out an element at a time. The source's
- * failure travels as an element, because `Stream.toPull` keeps only the first failure of a
- * parallel Cause and `sourceError` must hold all of it.
+ * failure travels as an element, caught on the source itself: `Stream.toPull` (and even
+ * `Stream.map`) keep only the first failure of a parallel Cause, and `sourceError` must hold
+ * all of it.
  */
 const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
   Effect.map(
-    Stream.toPull(Stream.catchAllCause(Stream.map(stream, Either.right), (cause) => Stream.make(Either.left(cause)))),
+    Stream.toPull(Stream.catchAllCause(stream, (cause) => Stream.make(new SourceFailure(cause)))),
     (pullChunk): Pull<A, E2, R2> => {
-      let buffer: Chunk.Chunk<Either.Either<A, Cause.Cause<E2>>> = Chunk.empty()
+      let buffer: Chunk.Chunk<A | SourceFailure<E2>> = Chunk.empty()
       const pull: Pull<A, E2, R2> = Effect.suspend(() => {
         if (Chunk.isNonEmpty(buffer)) {
           const head = Chunk.headNonEmpty(buffer)
           buffer = Chunk.drop(buffer, 1)
-          return Either.match(head, { onLeft: Effect.failCause, onRight: Effect.succeedSome })
+          return head instanceof SourceFailure ? Effect.failCause(head.cause) : Effect.succeedSome(head)
         }
         return pullChunk.pipe(
           Effect.matchEffect({
