@@ -163,11 +163,20 @@ export const connectWith = <C, E, R>(
     // Attempts, in order: each remote as it is resolved, with each local of its family.
     const literal = yield* literalRemote(host, port, family)
     const remotesSeen = yield* Ref.make(0)
+    // The resolver's failure as it left the resolver: the stream operators between it and the
+    // race keep only the first failure of a parallel Cause (raiseExcGroup).
+    const resolverCause = yield* Ref.make(Option.none<Cause.Cause<GetAddrInfo.ResolveError>>())
     const abort = yield* Deferred.make<never, Cause.IllegalArgumentException>()
     const remotes = literal !== undefined ?
       Stream.make(literal) :
       Stream.tap(
-        trace.traceLookups(recorder, (options.resolver ?? resolver.concurrentResolver)(host, port, { family })),
+        trace.traceLookups(
+          recorder,
+          Stream.tapErrorCause(
+            (options.resolver ?? resolver.concurrentResolver)(host, port, { family }),
+            (cause) => Ref.set(resolverCause, Option.some(cause))
+          )
+        ),
         () => Ref.update(remotesSeen, (n) => n + 1)
       )
     const pairs = locals === undefined ?
@@ -218,8 +227,9 @@ export const connectWith = <C, E, R>(
     })
 
     const failure = (result: stagger.Result<E, GetAddrInfo.ResolveError | Cause.IllegalArgumentException>) =>
-      Effect.suspend(() => {
-        const outcome = errors.aggregate(result.errors, result.sourceError, options.raiseExcGroup ?? false)
+      Effect.flatMap(Ref.get(resolverCause), (fromResolver) => {
+        const source = Option.isSome(fromResolver) ? fromResolver : result.sourceError
+        const outcome = errors.aggregate(result.errors, source, options.raiseExcGroup ?? false)
         switch (outcome._tag) {
           case "Cause":
             return Effect.failCause(outcome.cause)

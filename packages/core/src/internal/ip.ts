@@ -1,9 +1,10 @@
 /**
  * IP literal parsing, without `node:net`, so that core stays platform-neutral.
  *
- * The grammar follows what `inet_pton` and Node's `net.isIP` accept: dotted-quad IPv4 with no
- * leading zeros, and RFC 4291 IPv6 text (at most one `::`, an optional trailing dotted quad)
- * with an optional RFC 4007 zone (`fe80::1%eth0`).
+ * The grammar follows what Node's `net.isIP` accepts: dotted-quad IPv4 with no leading zeros,
+ * and RFC 4291 IPv6 text (at most one `::`, an optional trailing dotted quad) with an optional
+ * RFC 4007 zone (`fe80::1%eth0`). One difference: a zone may hold `_`, as Linux interface
+ * names may.
  *
  * @internal
  */
@@ -56,8 +57,9 @@ const countGroups = (side: string, mayEndInIPv4: boolean): number => {
 export const isIPv6 = (text: string): boolean => {
   const zone = text.indexOf("%")
   if (zone !== -1) {
-    // An RFC 4007 zone index: anything non-empty after the percent sign.
-    if (zone === text.length - 1) return false
+    // An RFC 4007 zone index: an interface name or number, in the characters Node accepts
+    // plus `_`, which Linux interface names may hold (docker_gwbridge).
+    if (!/^[0-9A-Za-z._:-]+$/.test(text.slice(zone + 1))) return false
     text = text.slice(0, zone)
   }
   const halves = text.split("::")
