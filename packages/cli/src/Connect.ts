@@ -1,0 +1,243 @@
+/**
+ * `stagger connect HOST PORT`: one Happy Eyeballs connect, told as a timeline.
+ *
+ * Every option of `NodeHappyEyeballs.createConnectedSock` has a flag. The race is printed as
+ * it happens (`Timeline`), then one summary line; with `--json`, one JSON object at the end
+ * (`Json`). The connection is closed as soon as it is made: the command shows how a connect
+ * goes, it does not use it.
+ *
+ * @since 0.1.0
+ */
+import * as AddrInfo from "@effect-stagger/core/AddrInfo"
+import type * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
+import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
+import * as Resolver from "@effect-stagger/core/Resolver"
+import * as NodeGetAddrInfo from "@effect-stagger/node/NodeGetAddrInfo"
+import type * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Tls from "node:tls"
+import { ExitCode, Failed, UsageError } from "./internal/exit.js"
+import * as parse from "./internal/options.js"
+import * as race from "./internal/race.js"
+
+const millisOption = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withPseudoName("MS"),
+    Options.withDescription(description),
+    Options.mapEffect(parse.check((text) => parse.millis(`--${name}`, text))),
+    Options.optional
+  )
+
+/**
+ * The options of `connect`, as `@effect/cli` parses them.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const options = {
+  delay: Options.text("delay").pipe(
+    Options.withPseudoName("MS|none"),
+    Options.withDescription(
+      "Connection Attempt Delay: start the next attempt this many ms after the last one started " +
+        "(or as soon as it fails). 'none': one attempt at a time. Default 250."
+    ),
+    Options.mapEffect(parse.check(parse.delay)),
+    Options.optional
+  ),
+  resolutionDelay: millisOption(
+    "resolution-delay",
+    "How long an IPv4 answer that came first waits for the IPv6 one. Default 50."
+  ),
+  family: Options.text("family").pipe(
+    Options.withPseudoName("0|4|6"),
+    Options.withDescription("Address family: 0 for both (default), 4 or 6 for one."),
+    Options.mapEffect(parse.check(parse.family)),
+    Options.optional
+  ),
+  ipv4: Options.boolean("ipv4").pipe(Options.withAlias("4"), Options.withDescription("Same as --family 4.")),
+  ipv6: Options.boolean("ipv6").pipe(Options.withAlias("6"), Options.withDescription("Same as --family 6.")),
+  firstFamilyCount: Options.text("first-family-count").pipe(
+    Options.withPseudoName("N"),
+    Options.withDescription("How many addresses of the first family come before the families alternate. Default 1."),
+    Options.mapEffect(parse.check((text) => parse.count("--first-family-count", text))),
+    Options.optional
+  ),
+  local: Options.text("local").pipe(
+    Options.withPseudoName("ADDR"),
+    Options.withDescription(
+      "Local address to bind, optionally with a port (192.0.2.1, [2001:db8::1]:5000). Repeat for several: " +
+        "each remote address is tried from each local address of its family."
+    ),
+    Options.repeated,
+    Options.optional,
+    Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.localAddress)))
+  ),
+  resolver: Options.text("resolver").pipe(
+    Options.withPseudoName("system|dns"),
+    Options.withDescription(
+      "system: getaddrinfo, as every program here resolves (default). dns: AAAA and A queries to DNS servers."
+    ),
+    Options.mapEffect(parse.check((text) =>
+      text === "system" || text === "dns" ?
+        Either.right(text) :
+        Either.left(`--resolver: expected 'system' or 'dns', got '${text}'`)
+    )),
+    Options.optional
+  ),
+  dnsServer: Options.text("dns-server").pipe(
+    Options.withPseudoName("ADDR"),
+    Options.withDescription("DNS server to query (9.9.9.9, [2620:fe::fe]:53); repeatable. Implies --resolver dns."),
+    Options.repeated,
+    Options.optional,
+    Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.dnsServer)))
+  ),
+  tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS (the handshake is part of the connect).")),
+  servername: Options.text("servername").pipe(
+    Options.withPseudoName("NAME"),
+    Options.withDescription("TLS server name (SNI, and the name the certificate must have). Implies --tls."),
+    Options.optional
+  ),
+  insecure: Options.boolean("insecure").pipe(
+    Options.withDescription("Do not verify the server's certificate. Implies --tls.")
+  ),
+  handshakeInAttempt: Options.boolean("handshake-in-attempt").pipe(
+    Options.withDescription(
+      "Make the TLS handshake part of each attempt (Happy Eyeballs v3): an address that accepts TCP " +
+        "but fails or stalls the handshake loses to the next. Implies --tls."
+    )
+  ),
+  timeout: millisOption("timeout", "Give up when no attempt has connected after this many ms. Default: none."),
+  json: Options.boolean("json").pipe(
+    Options.withDescription("Print one JSON object (events, winner, ms, error) instead of the timeline.")
+  )
+}
+
+/**
+ * The arguments of `connect`.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const args = {
+  host: Args.text({ name: "HOST" }).pipe(
+    Args.withDescription("Host name or IP address to connect to ([2001:db8::1] is taken as 2001:db8::1)."),
+    Args.mapEffect(parse.checkArg(parse.host))
+  ),
+  port: Args.text({ name: "PORT" }).pipe(
+    Args.withDescription("TCP port, 1 to 65535."),
+    Args.mapEffect(parse.checkArg(parse.port))
+  )
+}
+
+/**
+ * A parsed `connect` command line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Config = Command.Command.ParseConfig<typeof options & typeof args>
+
+const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
+const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
+
+/** The family asked for, by `--family` or one of its shorthands, never two of them. */
+const familyOf = (config: Config) => {
+  const given = [
+    ...Option.toArray(config.family),
+    ...(config.ipv4 ? [4 as const] : []),
+    ...(config.ipv6 ? [6 as const] : [])
+  ]
+  return given.length <= 1 ?
+    Effect.succeed(given[0] ?? 0) :
+    Effect.fail(new UsageError({ message: "give at most one of --family, -4 (--ipv4) and -6 (--ipv6)" }))
+}
+
+const tlsOf = (config: Config): true | Tls.ConnectionOptions | undefined => {
+  const options: Tls.ConnectionOptions = {
+    ...Option.match(config.servername, { onNone: () => ({}), onSome: (servername) => ({ servername }) }),
+    ...(config.insecure ? { rejectUnauthorized: false } : {})
+  }
+  const wanted = config.tls || config.handshakeInAttempt || Object.keys(options).length > 0
+  return !wanted ? undefined : Object.keys(options).length === 0 ? true : options
+}
+
+/** `--dns-server` implies the DNS resolver; asking for the system one as well is a mistake. */
+const resolverOf = (config: Config): Effect.Effect<Layer.Layer<GetAddrInfo.GetAddrInfo>, UsageError> => {
+  const kind = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
+  if (kind === "system" && config.dnsServer.length > 0) {
+    return Effect.fail(new UsageError({ message: "--dns-server needs --resolver dns (or no --resolver)" }))
+  }
+  return Effect.succeed(
+    kind === "system" ?
+      NodeGetAddrInfo.layer :
+      NodeGetAddrInfo.layerDns(config.dnsServer.length > 0 ? { servers: config.dnsServer } : {})
+  )
+}
+
+/** The first line, before the race: what is being tried and with which settings. */
+const describe = (config: Config, family: 0 | 4 | 6, delay: number | null, tls: boolean, resolver: string) =>
+  [
+    `* connecting to ${AddrInfo.formatHostPort(config.host, config.port)}`,
+    family === 0 ? "both families" : `IPv${family} only`,
+    delay === null ? "one attempt at a time" : `delay ${delay} ms`,
+    `resolution delay ${Option.getOrElse(config.resolutionDelay, () => defaultResolutionDelay)} ms`,
+    `${resolver} resolver`,
+    ...(tls ? ["TLS"] : [])
+  ].join(", ")
+
+/**
+ * Runs `connect` for a parsed command line: prints the race and fails with the exit code
+ * when no connection was made.
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export const connect = (config: Config): Effect.Effect<void, UsageError | Failed> =>
+  Effect.gen(function*() {
+    const family = yield* familyOf(config)
+    const layer = yield* resolverOf(config)
+    const delay = Option.getOrElse(config.delay, () => defaultDelay)
+    const tls = tlsOf(config)
+    const options: race.Race["options"] = {
+      family,
+      delay: delay === null ? null : Duration.millis(delay),
+      ...(config.local.length > 0 ? { localAddrs: config.local } : {}),
+      ...Option.match(config.resolutionDelay, {
+        onNone: () => ({}),
+        onSome: (ms) => ({ resolutionDelay: Duration.millis(ms) })
+      }),
+      ...Option.match(config.firstFamilyCount, { onNone: () => ({}), onSome: (n) => ({ firstAddressFamilyCount: n }) }),
+      ...(tls === undefined ? {} : { tls, handshakeInAttempt: config.handshakeInAttempt })
+    } satisfies NodeHappyEyeballs.ConnectOptions
+    if (!config.json) {
+      const resolver = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
+      yield* Console.log(describe(config, family, delay, tls !== undefined, resolver))
+    }
+    const outcome = yield* race.run({
+      host: config.host,
+      port: config.port,
+      options,
+      delay,
+      timeout: Option.getOrUndefined(config.timeout),
+      json: config.json
+    }).pipe(Effect.scoped, Effect.provide(layer))
+    if (outcome.winner === undefined) return yield* new Failed({ code: ExitCode.failed })
+  })
+
+/**
+ * The `connect` subcommand.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make("connect", { ...options, ...args }, connect).pipe(
+  Command.withDescription("Connect to HOST PORT with Happy Eyeballs and print the race as a timeline.")
+)

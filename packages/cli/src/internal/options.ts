@@ -1,0 +1,103 @@
+/**
+ * Parsers for the values of the command line: milliseconds, families, addresses, ports.
+ *
+ * Each failure names the option and the value it got, so that `stagger connect --delay abc`
+ * says what is wrong with what, in the words of the option (Effect's own parsers say
+ * `'abc' is not a float` without saying which option).
+ *
+ * @internal
+ */
+import * as AddrInfo from "@effect-stagger/core/AddrInfo"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+
+const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(message))
+
+const fromEither = <A>(result: Either.Either<A, string>): Effect.Effect<A, ValidationError.ValidationError> =>
+  Either.match(result, { onLeft: (message) => Effect.fail(invalid(message)), onRight: Effect.succeed })
+
+const MILLIS = /^\d+(\.\d+)?$/
+
+/** A number of milliseconds, at least 0: `250`, `12.5`. */
+export const millis = (option: string, text: string): Either.Either<number, string> =>
+  MILLIS.test(text) && Number.isFinite(Number(text)) ?
+    Either.right(Number(text)) :
+    Either.left(`${option}: expected a number of milliseconds (0 or more), got '${text}'`)
+
+/** The Connection Attempt Delay: milliseconds, or `none` for one attempt at a time. */
+export const delay = (text: string): Either.Either<number | null, string> =>
+  text === "none" ?
+    Either.right(null) :
+    Either.mapLeft(millis("--delay", text), () => `--delay: expected milliseconds (0 or more) or 'none', got '${text}'`)
+
+export const family = (text: string): Either.Either<0 | 4 | 6, string> =>
+  text === "0" ? Either.right(0) : text === "4" ? Either.right(4) : text === "6" ?
+    Either.right(6) :
+    Either.left(`--family: expected 0 (both), 4 or 6, got '${text}'`)
+
+/** A count of at least 1. */
+export const count = (option: string, text: string): Either.Either<number, string> =>
+  /^\d+$/.test(text) && Number(text) >= 1 ?
+    Either.right(Number(text)) :
+    Either.left(`${option}: expected a whole number of at least 1, got '${text}'`)
+
+/** `HOST`: not empty; an IPv6 literal may be bracketed, as in a URL (the brackets are not part of it). */
+export const host = (text: string): Either.Either<string, string> => {
+  if (text.trim() === "") return Either.left(`HOST: expected a host name or an IP address, got '${text}'`)
+  const inner = text.slice(1, -1)
+  return Either.right(text.startsWith("[") && text.endsWith("]") && AddrInfo.isIPv6(inner) ? inner : text)
+}
+
+export const port = (text: string): Either.Either<number, string> =>
+  /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= 65535 ?
+    Either.right(Number(text)) :
+    Either.left(`PORT: expected a port number from 1 to 65535, got '${text}'`)
+
+/**
+ * An IP literal with an optional port: `192.0.2.1`, `192.0.2.1:5000`, `2001:db8::1`,
+ * `[2001:db8::1]:5000`, `fe80::1%eth0`. A bare IPv6 literal has no port (its colons are its
+ * own).
+ */
+export const endpoint = (
+  option: string,
+  text: string
+): Either.Either<{ readonly address: string; readonly port: number | undefined }, string> => {
+  const bad = Either.left(
+    `${option}: expected an IP address, optionally with a port (192.0.2.1:5000, [2001:db8::1]:5000), got '${text}'`
+  )
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text)
+  const v4 = /^([\d.]+):(\d+)$/.exec(text)
+  const [address, portText] = bracketed !== null ?
+    [bracketed[1], bracketed[2]] :
+    v4 !== null ?
+    [v4[1], v4[2]] :
+    [text, undefined]
+  if (AddrInfo.ipFamily(address) === 0) return bad
+  if (bracketed !== null && AddrInfo.ipFamily(address) !== 6) return bad
+  if (portText === undefined) return Either.right({ address, port: undefined })
+  const port = Number(portText)
+  return port <= 65535 ? Either.right({ address, port }) : bad
+}
+
+/** `--local`: a local address to bind, with an optional port. */
+export const localAddress = (text: string): Either.Either<AddrInfo.LocalAddress, string> =>
+  Either.map(
+    endpoint("--local", text),
+    ({ address, port }) => port === undefined || port === 0 ? { address } : { address, port }
+  )
+
+/** `--dns-server`: a server as `dns.setServers` takes it, checked here rather than there. */
+export const dnsServer = (text: string): Either.Either<string, string> =>
+  Either.map(endpoint("--dns-server", text), () => text)
+
+/** A parser as `Options.mapEffect` wants it. */
+export const check = <A>(parse: (text: string) => Either.Either<A, string>) => (text: string) => fromEither(parse(text))
+
+/** A parser as `Args.mapEffect` wants it. */
+export const checkArg = <A>(parse: (text: string) => Either.Either<A, string>) => (text: string) =>
+  Either.match(parse(text), {
+    onLeft: (message) => Effect.fail(HelpDoc.p(message)),
+    onRight: Effect.succeed
+  })

@@ -1,0 +1,117 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as PlatformCommand from "@effect/platform/Command"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Path from "node:path"
+import { stagger } from "./support/run.js"
+
+const usageLine = /^usage: stagger connect \[--delay MS\|none\]/m
+
+describe("stagger: bad command lines", () => {
+  it.effect.each([
+    [
+      ["connect", "--delay", "abc", "example.test", "80"],
+      "--delay: expected milliseconds (0 or more) or 'none', got 'abc'"
+    ],
+    [
+      ["connect", "--delay", "-5", "example.test", "80"],
+      "--delay: expected milliseconds (0 or more) or 'none', got '-5'"
+    ],
+    [
+      ["connect", "--resolution-delay", "soon", "example.test", "80"],
+      "--resolution-delay: expected a number of milliseconds (0 or more), got 'soon'"
+    ],
+    [["connect", "--family", "5", "example.test", "80"], "--family: expected 0 (both), 4 or 6, got '5'"],
+    [
+      ["connect", "--first-family-count", "0", "example.test", "80"],
+      "--first-family-count: expected a whole number of at least 1, got '0'"
+    ],
+    [
+      ["connect", "--local", "nowhere", "example.test", "80"],
+      "--local: expected an IP address, optionally with a port"
+    ],
+    [["connect", "--dns-server", "dns.example", "example.test", "80"], "--dns-server: expected an IP address"],
+    [["connect", "--resolver", "magic", "example.test", "80"], "--resolver: expected 'system' or 'dns', got 'magic'"],
+    [
+      ["connect", "--timeout", "1s", "example.test", "80"],
+      "--timeout: expected a number of milliseconds (0 or more), got '1s'"
+    ],
+    [["connect", "example.test", "0"], "PORT: expected a port number from 1 to 65535, got '0'"],
+    [["connect", "example.test", "http"], "PORT: expected a port number from 1 to 65535, got 'http'"],
+    [["connect", "example.test"], "Missing argument <PORT>"],
+    [["connect", "", "80"], "HOST: expected a host name or an IP address, got ''"],
+    [["connect", "--dely", "5", "example.test", "80"], "unknown option '--dely' (did you mean --delay?)"],
+    [["connect", "-4", "-6", "example.test", "80"], "give at most one of --family, -4 (--ipv4) and -6 (--ipv6)"],
+    [
+      ["connect", "--resolver", "system", "--dns-server", "192.0.2.53", "example.test", "80"],
+      "--dns-server needs --resolver dns"
+    ]
+  ])("%j: a message and the usage, exit 2", ([args, message]) =>
+    Effect.gen(function*() {
+      const { code, stderr, stdout } = yield* stagger(...args)
+      expect(code).toBe(2)
+      expect(stderr).toContain(message)
+      expect(stderr).toMatch(usageLine)
+      expect(stderr).toContain("Run 'stagger connect --help'")
+      expect(stderr).not.toMatch(/^\s+at /m)
+      expect(stdout).toBe("")
+    }))
+
+  it.effect("an unknown subcommand: the message and every usage, exit 2", () =>
+    Effect.gen(function*() {
+      const { code, stderr } = yield* stagger("bogus")
+      expect(code).toBe(2)
+      expect(stderr).toContain("Invalid subcommand for stagger")
+      expect(stderr).toMatch(usageLine)
+      expect(stderr).toContain("usage: stagger demo")
+    }))
+
+  it.effect("--help prints the help and exits 0", () =>
+    Effect.gen(function*() {
+      const { code, stdout } = yield* stagger("connect", "--help")
+      expect(code).toBe(0)
+      expect(stdout).toContain("--handshake-in-attempt")
+      expect(stdout).toContain("Connection Attempt Delay")
+    }))
+
+  it.effect("-4, -6 and --family are accepted where the values are good", () =>
+    Effect.gen(function*() {
+      // An IPv4 literal asked for as IPv6 does not resolve: exit 1, not a usage error.
+      const { code, stderr } = yield* stagger("connect", "-6", "--delay", "none", "--timeout", "1000", "127.0.0.1", "9")
+      expect(code).toBe(1)
+      expect(stderr).toContain("could not resolve 127.0.0.1")
+    }))
+})
+
+describe("stagger as a process (bin.ts, as `pnpm stagger` runs it)", () => {
+  const root = Path.resolve(__dirname, "../../..")
+  const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
+    stream.pipe(Stream.decodeText(), Stream.mkString, Effect.orDie)
+
+  it.scoped("a bad option: the message and usage on stderr, no stack trace, exit 2", () =>
+    Effect.gen(function*() {
+      const process = yield* PlatformCommand.start(
+        PlatformCommand.make(
+          Path.join(root, "node_modules/.bin/tsx"),
+          "--conditions=source",
+          "packages/cli/src/bin.ts",
+          "connect",
+          "--delay",
+          "soon",
+          "example.test",
+          "80"
+        ).pipe(PlatformCommand.workingDirectory(root))
+      )
+      const [stdout, stderr, code] = yield* Effect.all(
+        [collect(process.stdout), collect(process.stderr), process.exitCode],
+        { concurrency: "unbounded" }
+      )
+      expect(code).toBe(2)
+      expect(stdout).toBe("")
+      expect(stderr).toContain("--delay: expected milliseconds (0 or more) or 'none', got 'soon'")
+      expect(stderr).toMatch(usageLine)
+      expect(stderr).not.toMatch(/^\s+at /m)
+      expect(stderr).not.toContain("Error")
+    }).pipe(Effect.provide(NodeContext.layer), Effect.timeout("60 seconds"), Effect.orDie), { timeout: 70_000 })
+})
