@@ -15,8 +15,9 @@ export * as AddrInfo from "./AddrInfo.js"
 /**
  * The seed's `aitertools`, on `Stream`.
  *
- * - `aiter_from_iter(iterable)` is `Stream.fromIterable(iterable)`; `staggeredRace` also takes
- *   an `Iterable` directly.
+ * - `aiter_from_iter(iterable)`: pass the `Iterable` to `staggeredRace` directly; it is
+ *   advanced once per attempt, as the seed's wrapper is. `Stream.fromIterable(iterable)` also
+ *   works, but a `Stream` reads an iterable in chunks, so a generator runs ahead of the race.
  * - `aiterclose(aiterator)` has no counterpart to call: a `Stream` releases its resources
  *   when the consumer stops pulling, through its `Scope`.
  * - `product(*aiterables)` is `product` below: unlike `Stream.cross`, which runs the second
