@@ -7,6 +7,7 @@
 import * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as Data from "effect/Data"
 import * as Predicate from "effect/Predicate"
+import * as systemError from "./internal/systemError.js"
 
 /**
  * One attempt failed.
@@ -35,23 +36,20 @@ export class DialError extends Data.TaggedError("DialError")<{
   override get message(): string {
     const from = this.local === undefined ?
       "" :
-      ` (from ${
-        this.local.port ? AddrInfo.formatHostPort(this.local.address, this.local.port) : this.local.address
-      })`
+      ` (from ${this.local.port ? AddrInfo.formatHostPort(this.local.address, this.local.port) : this.local.address})`
     // A failed bind is reported by Node as syscall "bind": say so rather than "connect".
     const syscall = this.phase === "connect" && Predicate.hasProperty(this.cause, "syscall") &&
         typeof this.cause.syscall === "string" ?
       this.cause.syscall :
       this.phase
-    const detail = this.phase === "tls" || this.code === undefined ? `: ${causeMessage(this.cause)}` : ""
+    const detail = this.phase === "tls" || this.code === undefined ? `: ${systemError.messageOf(this.cause)}` : ""
     return `${syscall}${this.code === undefined ? "" : ` ${this.code}`} ${AddrInfo.format(this.remote)}${from}${detail}`
   }
 }
 
-const causeMessage = (cause: unknown): string =>
-  Predicate.hasProperty(cause, "message") && typeof cause.message === "string" ? cause.message : String(cause)
-
 /**
+ * Whether a value is a `DialError`.
+ *
  * @since 0.1.0
  * @category guards
  */

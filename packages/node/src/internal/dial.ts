@@ -15,6 +15,7 @@ import * as Scope from "effect/Scope"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { DialError } from "../DialError.js"
+import { codeOf } from "./systemError.js"
 
 /** A connected attempt: the socket and the addresses it joins. */
 export interface Dialed {
@@ -30,11 +31,6 @@ export interface Dialed {
  * keeps it.
  */
 const ignoreError = (_: Error) => {}
-
-const codeOf = (cause: unknown): string | undefined =>
-  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ?
-    cause.code :
-    undefined
 
 const zoneOf = (address: string): string | undefined => {
   const percent = address.indexOf("%")

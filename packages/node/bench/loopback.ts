@@ -1,0 +1,116 @@
+/**
+ * Loopback throughput: sequential connect + close of an IP literal with `createConnectedSock`
+ * against a raw `net.connect` loop, in the same run, to a server in a child process (so that
+ * accepting costs neither side's event loop). The modes take turns for a few rounds and each
+ * keeps its best round, which is what a busy machine can measure. Two more modes split the
+ * cost: node's dial alone, and core's `connectWith` over a dial that does no I/O. Then heap and
+ * libuv resources before and after 10,000 connects.
+ *
+ *   npx tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3]
+ *
+ * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
+ */
+import { HappyEyeballs } from "@effect-stagger/core"
+import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as ChildProcess from "node:child_process"
+import * as Net from "node:net"
+
+const N = Number(process.argv[2] ?? 2000)
+const ROUNDS = Number(process.argv[3] ?? 3)
+const HOST = "127.0.0.1"
+
+const startServer = () =>
+  new Promise<{ port: number; child: ChildProcess.ChildProcess }>((resolve, reject) => {
+    const child = ChildProcess.spawn(process.execPath, [
+      "-e",
+      `const net = require("node:net")
+      const server = net.createServer((s) => { s.on("error", () => {}); s.resume() })
+      server.listen({ host: "${HOST}", port: 0, backlog: 4096 }, () => console.log(server.address().port))`
+    ], { stdio: ["ignore", "pipe", "inherit"] })
+    child.stdout!.once("data", (data: Buffer) => resolve({ port: Number(data.toString().trim()), child }))
+    child.once("error", reject)
+  })
+
+const rawOnce = (port: number) =>
+  new Promise<void>((resolve, reject) => {
+    const socket = Net.connect({ host: HOST, port, autoSelectFamily: false }, () => {
+      socket.destroy()
+      resolve()
+    })
+    socket.once("error", reject)
+  })
+
+const heapMiB = () => {
+  globalThis.gc?.()
+  return (process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)
+}
+
+const main = async () => {
+  const { child, port } = await startServer()
+  const runtime = ManagedRuntime.make(NodeGetAddrInfo.layer)
+  const remote = { family: 4 as const, address: HOST, port }
+  const connect = Effect.scoped(NodeHappyEyeballs.createConnectedSock(HOST, port))
+  const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
+
+  const modes: Record<string, (n: number) => Promise<unknown>> = {
+    "raw net.connect": async (n) => {
+      for (let i = 0; i < n; i++) await rawOnce(port)
+    },
+    "createConnectedSock, one Effect loop": loop,
+    "createConnectedSock, runPromise per connect": async (n) => {
+      for (let i = 0; i < n; i++) await runtime.runPromise(connect)
+    },
+    "(node dial alone, no race)": (n) =>
+      runtime.runPromise(Effect.repeatN(Effect.scoped(NodeHappyEyeballs.dial(remote, undefined)), n - 1)),
+    "(core connectWith, dial without I/O)": (n) =>
+      runtime.runPromise(
+        Effect.repeatN(Effect.scoped(HappyEyeballs.connectWith({ host: HOST, port, dial: () => Effect.void })), n - 1)
+      )
+  }
+
+  for (const run of Object.values(modes)) await run(300) // warm up the JIT and the runtime
+  const best: Record<string, number> = {}
+  const cpu: Record<string, number> = {}
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, run] of Object.entries(modes)) {
+      const start = process.hrtime.bigint()
+      const startCpu = process.cpuUsage()
+      await run(N)
+      const micros = Number(process.hrtime.bigint() - start) / 1000 / N
+      const used = process.cpuUsage(startCpu)
+      best[name] = Math.min(best[name] ?? Infinity, micros)
+      cpu[name] = Math.min(cpu[name] ?? Infinity, (used.user + used.system) / N)
+    }
+  }
+
+  console.log(`${N} sequential connect + close to ${HOST}:${port}, best of ${ROUNDS} rounds`)
+  const raw = best["raw net.connect"]
+  for (const [name, micros] of Object.entries(best)) {
+    const ratio = name.startsWith("(") ? "" : `  ${(raw / micros).toFixed(2)}x raw`
+    console.log(
+      `${name.padEnd(44)} ${micros.toFixed(1).padStart(7)} us ${(1e6 / micros).toFixed(0).padStart(7)}/s` +
+        ` (CPU ${cpu[name].toFixed(1).padStart(6)} us)${ratio}`
+    )
+  }
+
+  const before = { heap: heapMiB(), resources: process.getActiveResourcesInfo() }
+  await loop(10_000)
+  await new Promise((resolve) => setImmediate(resolve))
+  const after = { heap: heapMiB(), resources: process.getActiveResourcesInfo() }
+  console.log(
+    `10,000 connects: heapUsed ${before.heap} -> ${after.heap} MiB${globalThis.gc ? "" : " (no --expose-gc)"}`
+  )
+  console.log(
+    `active resources ${before.resources.length} -> ${after.resources.length} (${after.resources.join(", ")})`
+  )
+
+  await runtime.dispose()
+  child.kill()
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,149 @@
+/**
+ * The two `GetAddrInfo` services of Node: the system resolver (`dns.lookup`, which is
+ * `getaddrinfo` on libuv's thread pool) and DNS queries (`dns.Resolver`, which is c-ares).
+ *
+ * `dns.lookup` cannot be cancelled: an interrupted lookup finishes on the thread pool and its
+ * answer is dropped. A c-ares query can, and is: each lookup gets a `dns.Resolver` of its own
+ * so that `cancel()` stops exactly its queries.
+ *
+ * @internal
+ */
+import * as AddrInfo from "@effect-stagger/core/AddrInfo"
+import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Dns from "node:dns"
+import type * as NodeGetAddrInfo from "../NodeGetAddrInfo.js"
+import { codeOf, resolveMessage } from "./systemError.js"
+
+type Service = GetAddrInfo.GetAddrInfo["Type"]
+
+const resolveError = (
+  source: "getaddrinfo" | "DNS",
+  host: string,
+  family: AddrInfo.FamilyOption,
+  cause: unknown
+) =>
+  new GetAddrInfo.ResolveError({
+    host,
+    family,
+    code: codeOf(cause),
+    message: resolveMessage(source, host, cause),
+    cause
+  })
+
+/**
+ * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
+ * it). No `hints`: like the seed's default flags of 0, and unlike Node's own `net.connect`,
+ * which adds `ADDRCONFIG` and so hides IPv6 on hosts that only have it on loopback.
+ */
+export const system: Service = {
+  lookup: (host, port, { family }) =>
+    Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+      try {
+        Dns.lookup(host, { all: true, family, order: "verbatim" }, (cause, addresses) => {
+          if (cause) return resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
+          // Each address keeps the family Node reports: a literal of the other family asked
+          // for (`lookup("127.0.0.1", { family: 6 })` answers 127.0.0.1) is left out.
+          const result: Array<AddrInfo.AddrInfo> = []
+          for (const { address, family: reported } of addresses) {
+            if ((reported === 4 || reported === 6) && (family === 0 || family === reported)) {
+              result.push({ family: reported, address, port })
+            }
+          }
+          resume(Effect.succeed(result))
+        })
+      } catch (cause) {
+        resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
+      }
+    })
+}
+
+const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
+  const timeout = options?.timeout === undefined ? undefined : Duration.decodeUnknown(options.timeout)
+  if (timeout !== undefined && (timeout._tag === "None" || !Duration.isFinite(timeout.value))) {
+    return Either.left(`timeout must be a finite duration, got ${String(options?.timeout)}`)
+  }
+  const tries = options?.tries
+  if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
+    return Either.left(`tries must be an integer of at least 1, got ${tries}`)
+  }
+  const servers = options?.servers
+  if (servers !== undefined) {
+    try {
+      new Dns.Resolver().setServers(servers)
+    } catch (cause) {
+      return Either.left(`servers: ${String(cause)}`)
+    }
+  }
+  return Either.right({
+    // c-ares counts whole milliseconds; -1 asks for its default.
+    resolverOptions: {
+      timeout: timeout === undefined ? -1 : Math.max(1, Math.ceil(Duration.toMillis(timeout.value))),
+      tries: tries ?? 4
+    },
+    servers
+  })
+}
+
+/**
+ * DNS queries over c-ares. AAAA and A are separate queries, so that the concurrent resolver
+ * sees each answer when it comes; `family: 0` runs both in parallel and returns IPv6 first.
+ * Bad options are a defect carrying `IllegalArgumentException`, when the service is made.
+ */
+export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Effect<Service> =>
+  Either.match(dnsOptions(options), {
+    onLeft: (message) => Effect.die(new Cause.IllegalArgumentException(`NodeGetAddrInfo.layerDns: ${message}`)),
+    onRight: ({ resolverOptions, servers }) => {
+      const query = (host: string, port: number, family: AddrInfo.Family) =>
+        Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+          const resolver = new Dns.Resolver(resolverOptions)
+          if (servers !== undefined) resolver.setServers(servers)
+          const done = (cause: NodeJS.ErrnoException | null, addresses: ReadonlyArray<string>) =>
+            resume(
+              cause ?
+                Effect.fail(resolveError("DNS", host, family, cause)) :
+                Effect.succeed(addresses.map((address) => ({ family, address, port })))
+            )
+          if (family === 6) resolver.resolve6(host, done)
+          else resolver.resolve4(host, done)
+          return Effect.sync(() => resolver.cancel())
+        })
+
+      const both = (host: string, port: number) =>
+        Effect.flatMap(
+          Effect.all([Effect.either(query(host, port, 6)), Effect.either(query(host, port, 4))], {
+            concurrency: 2
+          }),
+          ([v6, v4]) => {
+            if (Either.isLeft(v6) && Either.isLeft(v4)) {
+              const errors = [v6.left, v4.left]
+              const same = v6.left.message === v4.left.message
+              return Effect.fail(
+                new GetAddrInfo.ResolveError({
+                  host,
+                  family: 0,
+                  code: v6.left.code === v4.left.code ? v6.left.code : undefined,
+                  message: same ? v6.left.message : `Multiple exceptions: ${v6.left.message}, ${v4.left.message}`,
+                  errors
+                })
+              )
+            }
+            return Effect.succeed([...Either.getOrElse(v6, () => []), ...Either.getOrElse(v4, () => [])])
+          }
+        )
+
+      return Effect.succeed<Service>({
+        lookup: (host, port, { family }) => {
+          // An IP literal answers itself, as getaddrinfo would; DNS has no record for it.
+          const literal = AddrInfo.fromLiteral(host, port)
+          if (literal !== undefined) {
+            return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
+          }
+          return family === 0 ? both(host, port) : query(host, port, family)
+        }
+      })
+    }
+  })

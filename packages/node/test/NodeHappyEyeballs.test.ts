@@ -1,0 +1,343 @@
+import { ConnectError, GetAddrInfo } from "@effect-stagger/core"
+import { DialError, NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
+import * as Socket from "@effect/platform/Socket"
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { remoteHost } from "../src/internal/dial.js"
+import { scripted } from "./support/lookups.js"
+import { dualServers, refusedPort, tcpServer } from "./support/servers.js"
+
+const names = scripted({
+  "dual.test": { 6: ["::1"], 4: ["127.0.0.1"] },
+  "v4.test": { 4: ["127.0.0.1"] },
+  "v6.test": { 6: ["::1"] },
+  "two-by-two.test": { 6: ["::1", "::1"], 4: ["127.0.0.1", "127.0.0.2"] },
+  "late-v6.test": { 6: ["::1"], 4: ["127.0.0.1"], delay: { 6: "100 millis" } }
+})
+
+const failureOf = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
+
+const text = (chunks: Chunk.Chunk<Uint8Array>) => Buffer.concat(Chunk.toArray(chunks)).toString()
+
+describe("NodeHappyEyeballs.createConnectedSock", () => {
+  describe("IP literals", () => {
+    it.scopedLive("connects to an IPv4 literal", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port)
+        expect(socket.remoteAddress).toBe("127.0.0.1")
+        expect(socket.remotePort).toBe(server.port)
+        const [seen] = yield* server.accepted(1)
+        expect(seen.remotePort).toBe(socket.localPort)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("connects to an IPv6 literal, with a numeric string port", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("::1")
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("::1", String(server.port))
+        expect(socket.remoteFamily).toBe("IPv6")
+        expect(socket.remoteAddress).toBe("::1")
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("a refused literal fails with a DialError carrying ECONNREFUSED", () =>
+      Effect.gen(function*() {
+        const port = yield* refusedPort("127.0.0.1")
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", port))
+        expect(DialError.isDialError(error)).toBe(true)
+        if (!DialError.isDialError(error)) return
+        expect(error.code).toBe("ECONNREFUSED")
+        expect(error.phase).toBe("connect")
+        expect(error.remote).toEqual({ family: 4, address: "127.0.0.1", port })
+        expect(error.message).toBe(`connect ECONNREFUSED 127.0.0.1:${port}`)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("a literal of the other family than asked is a ResolveError, and nothing is dialled", () =>
+      Effect.gen(function*() {
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 80, { family: 6 }))
+        expect(GetAddrInfo.isResolveError(error)).toBe(true)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("a bad port is an IllegalArgumentException", () =>
+      Effect.gen(function*() {
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 70000))
+        expect(error._tag).toBe("IllegalArgumentException")
+        expect(error.message).toContain("port")
+      }).pipe(Effect.provide(names)))
+  })
+
+  describe("names", () => {
+    // Only IPv4: this machine's /etc/hosts has no ::1 for localhost, and asking for IPv6 would
+    // send a DNS query off the machine.
+    it.scopedLive("localhost through the system resolver", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("localhost", server.port, { family: 4 })
+        expect(socket.remoteAddress).toBe("127.0.0.1")
+      }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
+
+    it.scopedLive("both families listening: IPv6 wins (RFC 8305 section 3: AAAA first)", () =>
+      Effect.gen(function*() {
+        const { port, v4, v6 } = yield* dualServers({ v6: "echo", v4: "echo" })
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", port)
+        expect(socket.remoteFamily).toBe("IPv6")
+        expect(v6?.seen).toHaveLength(1)
+        expect(v4?.seen).toHaveLength(0)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("IPv6 refused: IPv4 starts at once and wins", () =>
+      Effect.gen(function*() {
+        const { port } = yield* dualServers({ v6: "refused", v4: "echo" })
+        // With the delay at one minute, only the IPv6 failure can start IPv4 in time.
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", port, { delay: "1 minute" })
+        expect(socket.remoteFamily).toBe("IPv4")
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("family 4 skips IPv6", () =>
+      Effect.gen(function*() {
+        const { port } = yield* dualServers({ v6: "echo", v4: "echo" })
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", port, { family: 4 })
+        expect(socket.remoteFamily).toBe("IPv4")
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("all refused, on different addresses: a ConnectError listing each DialError in start order", () =>
+      Effect.gen(function*() {
+        const { port } = yield* dualServers({ v6: "refused", v4: "refused" })
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("dual.test", port))
+        expect(ConnectError.isConnectError(error)).toBe(true)
+        if (!ConnectError.isConnectError(error)) return
+        expect(error.errors.map((e) => DialError.isDialError(e) && [e.remote.address, e.code])).toEqual([
+          ["::1", "ECONNREFUSED"],
+          ["127.0.0.1", "ECONNREFUSED"]
+        ])
+        expect(error.message).toBe(
+          `Multiple exceptions: connect ECONNREFUSED [::1]:${port}, connect ECONNREFUSED 127.0.0.1:${port}`
+        )
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("raiseExcGroup: every DialError in the Cause", () =>
+      Effect.gen(function*() {
+        const { port } = yield* dualServers({ v6: "refused", v4: "refused" })
+        const exit = yield* Effect.exit(
+          NodeHappyEyeballs.createConnectedSock("dual.test", port, { raiseExcGroup: true })
+        )
+        expect(exit._tag).toBe("Failure")
+        if (exit._tag !== "Failure") return
+        expect(Cause.failures(exit.cause).pipe(Chunk.toArray).map((e) => e._tag)).toEqual(["DialError", "DialError"])
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("an unknown name is the ResolveError", () =>
+      Effect.gen(function*() {
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("unknown.test", 80))
+        expect(GetAddrInfo.isResolveError(error)).toBe(true)
+      }).pipe(Effect.provide(names)))
+  })
+
+  describe("local addresses", () => {
+    it.scopedLive("binds 127.0.0.2 for IPv4: the server sees it", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, {
+          localAddrs: [{ address: "127.0.0.2" }]
+        })
+        expect(socket.localAddress).toBe("127.0.0.2")
+        const [seen] = yield* server.accepted(1)
+        expect(seen.remoteAddress).toBe("127.0.0.2")
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("binds a local port for IPv6", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("::1")
+        const localPort = yield* refusedPort("::1")
+        yield* NodeHappyEyeballs.createConnectedSock("::1", server.port, {
+          localAddrs: [{ address: "::1", port: localPort }]
+        })
+        const [seen] = yield* server.accepted(1)
+        expect(seen).toMatchObject({ remoteAddress: "::1", remotePort: localPort })
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("each remote is dialled from the local addresses of its own family", () =>
+      Effect.gen(function*() {
+        const { port, v4, v6 } = yield* dualServers({ v6: "refused", v4: "echo" })
+        expect(v6).toBeUndefined()
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", port, {
+          localAddrs: [{ address: "127.0.0.3" }, { address: "::1" }]
+        })
+        expect(socket.localAddress).toBe("127.0.0.3")
+        const [seen] = yield* v4!.accepted(1)
+        expect(seen.remoteAddress).toBe("127.0.0.3")
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("a local address that does not exist: a DialError with EADDRNOTAVAIL", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, {
+          // TEST-NET-1: never assigned to this machine, so the bind fails before any packet.
+          localAddrs: [{ address: "192.0.2.1" }]
+        }))
+        expect(DialError.isDialError(error)).toBe(true)
+        if (!DialError.isDialError(error)) return
+        expect(error.code).toBe("EADDRNOTAVAIL")
+        expect(error.local).toEqual({ address: "192.0.2.1" })
+        expect(error.message).toBe(`bind EADDRNOTAVAIL 127.0.0.1:${server.port} (from 192.0.2.1)`)
+        expect(server.seen).toHaveLength(0)
+      }).pipe(Effect.provide(names)))
+
+    it("a link-local remote borrows the zone of its local address (RFC 4007)", () => {
+      const remote = { family: 6 as const, address: "fe80::1", port: 80 }
+      expect(remoteHost(remote, { address: "fe80::2%eth0" })).toBe("fe80::1%eth0")
+      expect(remoteHost(remote, { address: "fe80::2" })).toBe("fe80::1")
+      expect(remoteHost({ ...remote, address: "fe80::1%lo" }, { address: "fe80::2%eth0" })).toBe("fe80::1%lo")
+      expect(remoteHost({ ...remote, address: "2001:db8::1" }, { address: "fe80::2%eth0" })).toBe("2001:db8::1")
+      expect(remoteHost(remote, undefined)).toBe("fe80::1")
+    })
+  })
+
+  describe("defaults", () => {
+    it.scopedLive("layerDefaults applies to every connect; an explicit option wins", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const connect = (options?: NodeHappyEyeballs.ConnectOptions) =>
+          Effect.map(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, options), (s) => s.localAddress)
+        const defaults = NodeHappyEyeballs.layerDefaults({ localAddrs: [{ address: "127.0.0.4" }] })
+        expect(yield* Effect.provide(connect(), defaults)).toBe("127.0.0.4")
+        expect(yield* Effect.provide(connect({ localAddrs: [{ address: "127.0.0.5" }] }), defaults)).toBe("127.0.0.5")
+        expect(yield* Effect.provide(connect({ localAddrs: undefined }), defaults)).toBe("127.0.0.4")
+        expect(yield* connect()).toBe("127.0.0.1")
+      }).pipe(Effect.provide(names)))
+
+    /** The order of the attempts, read from a connect in which all are refused, one at a time. */
+    const attemptOrder = (options: NodeHappyEyeballs.ConnectOptions) =>
+      Effect.gen(function*() {
+        const port = yield* refusedPort("127.0.0.1")
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("two-by-two.test", port, options))
+        return ConnectError.isConnectError(error) ?
+          error.errors.map((e) => DialError.isDialError(e) ? e.remote.family : "?") :
+          error
+      })
+
+    it.scopedLive("firstAddressFamilyCount binds the concurrent resolver (RFC 8305 section 4)", () =>
+      Effect.gen(function*() {
+        expect(yield* attemptOrder({ delay: null })).toEqual([6, 4, 6, 4])
+        expect(yield* attemptOrder({ delay: null, firstAddressFamilyCount: 2 })).toEqual([6, 6, 4, 4])
+        const defaults = NodeHappyEyeballs.layerDefaults({ firstAddressFamilyCount: 2 })
+        expect(yield* Effect.provide(attemptOrder({ delay: null }), defaults)).toEqual([6, 6, 4, 4])
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("resolutionDelay binds the concurrent resolver (RFC 8305 section 3)", () =>
+      Effect.gen(function*() {
+        const { port } = yield* dualServers({ v6: "refused", v4: "refused" })
+        const first = (options: NodeHappyEyeballs.ConnectOptions) =>
+          failureOf(NodeHappyEyeballs.createConnectedSock("late-v6.test", port, { delay: null, ...options })).pipe(
+            Effect.map((error) =>
+              ConnectError.isConnectError(error) && DialError.isDialError(error.errors[0]) ?
+                error.errors[0].remote.family :
+                error
+            )
+          )
+        // IPv6 answers 100 ms after IPv4: waited for with a 10 s resolution delay, not with 0.
+        expect(yield* first({ resolutionDelay: "10 seconds" })).toBe(6)
+        expect(yield* first({ resolutionDelay: 0 })).toBe(4)
+      }).pipe(Effect.provide(names)))
+  })
+})
+
+describe("NodeHappyEyeballs.openConnection", () => {
+  it.scopedLive("echo round trip: write, half-close, read to the end", () =>
+    Effect.gen(function*() {
+      const { port } = yield* dualServers({ v6: "echo", v4: "echo" })
+      const connection = yield* NodeHappyEyeballs.openConnection("dual.test", port)
+      expect(connection.remote).toEqual({ family: 6, address: "::1", port })
+      yield* connection.write("hello, ")
+      yield* connection.write(new TextEncoder().encode("world"))
+      yield* connection.end
+      expect(text(yield* Stream.runCollect(connection.reader))).toBe("hello, world")
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("the reader can stop and go on where it stopped", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end, reader, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      yield* write("first")
+      const first = yield* reader.pipe(Stream.take(1), Stream.runCollect)
+      expect(text(first)).toBe("first")
+      yield* write("second")
+      yield* end
+      expect(text(yield* Stream.runCollect(reader))).toBe("second")
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("the connection closes with its scope", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      yield* Effect.scoped(NodeHappyEyeballs.openConnection("127.0.0.1", server.port))
+      const [seen] = yield* server.accepted(1)
+      yield* Deferred.await(seen.closed)
+    }).pipe(Effect.provide(names)))
+})
+
+describe("NodeHappyEyeballs.createConnection", () => {
+  it.scopedLive("an Effect Socket: echo round trip", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("::1")
+      const socket = yield* NodeHappyEyeballs.createConnection("v6.test", server.port)
+      const received: Array<Uint8Array> = []
+      const reading = yield* Effect.fork(socket.run((chunk) => {
+        received.push(chunk)
+      }))
+      // Closing the writer's scope half-closes; the echo server then ends, which ends `run`.
+      yield* Effect.scoped(Effect.flatMap(socket.writer, (write) => write("ping")))
+      yield* Fiber.join(reading)
+      expect(Buffer.concat(received).toString()).toBe("ping")
+    }).pipe(Effect.provide(names)))
+})
+
+class Echo extends Context.Tag("test/Echo")<
+  Echo,
+  { readonly roundTrip: (text: string) => Effect.Effect<string, Socket.SocketError> }
+>() {}
+
+describe("NodeHappyEyeballs.layerSocket", () => {
+  it.scopedLive("provides a connected Socket to a Layer graph and closes it with the layer", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const EchoLive = Layer.effect(
+        Echo,
+        Effect.map(Socket.Socket, (socket) => ({
+          roundTrip: (message: string) =>
+            Effect.gen(function*() {
+              const reply = yield* Deferred.make<string>()
+              const reading = yield* Effect.fork(
+                socket.run((chunk) => Deferred.succeed(reply, new TextDecoder().decode(chunk)))
+              )
+              yield* Effect.scoped(Effect.flatMap(socket.writer, (write) => write(message)))
+              const text = yield* Deferred.await(reply)
+              yield* Fiber.interrupt(reading)
+              return text
+            })
+        }))
+      )
+      const graph = EchoLive.pipe(
+        Layer.provide(NodeHappyEyeballs.layerSocket("v4.test", server.port)),
+        Layer.provide(names)
+      )
+      const reply = yield* Effect.provide(Effect.flatMap(Echo, (echo) => echo.roundTrip("hi")), graph)
+      expect(reply).toBe("hi")
+      const [seen] = yield* server.accepted(1)
+      yield* Deferred.await(seen.closed)
+    }))
+
+  it.scopedLive("a layer that cannot connect fails to build with the error", () =>
+    Effect.gen(function*() {
+      const port = yield* refusedPort("127.0.0.1")
+      const error = yield* Effect.flip(
+        Layer.build(NodeHappyEyeballs.layerSocket("127.0.0.1", port)).pipe(Effect.provide(names))
+      )
+      expect(error._tag).toBe("DialError")
+    }))
+})

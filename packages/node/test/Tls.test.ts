@@ -1,0 +1,144 @@
+import { DialError, NodeHappyEyeballs } from "@effect-stagger/node"
+import { describe, expect, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Stream from "effect/Stream"
+import * as Tls from "node:tls"
+import { selfSigned } from "./support/certificate.js"
+import { scripted } from "./support/lookups.js"
+import { tcpServer, tlsServer } from "./support/servers.js"
+
+const names = scripted({
+  "tls.test": { 4: ["127.0.0.1"] },
+  "wrong.test": { 4: ["127.0.0.1"] },
+  // The first address accepts TCP but never answers the TLS ClientHello.
+  "pair.test": { 4: ["127.0.0.2", "127.0.0.1"] }
+})
+
+const credentials = Effect.cached(selfSigned).pipe(Effect.runSync)
+
+const dialErrorOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(
+    Effect.flip(effect),
+    (error) =>
+      DialError.isDialError(error) ? Effect.succeed(error) : Effect.dieMessage(`not a DialError: ${String(error)}`)
+  )
+
+describe("NodeHappyEyeballs TLS", () => {
+  it.scopedLive("servername defaults to the host name (fix for the seed), and the certificate is checked", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      const socket = yield* NodeHappyEyeballs.createConnectedSock("tls.test", server.port, { tls: { ca: cert } })
+      expect(socket).toBeInstanceOf(Tls.TLSSocket)
+      expect((socket as Tls.TLSSocket).authorized).toBe(true)
+      expect(yield* server.handshakes(1)).toEqual(["tls.test"])
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("an IP literal sends no server name and is checked against the IP address", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      yield* NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, { tls: { ca: cert } })
+      expect(yield* server.handshakes(1)).toEqual([false])
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("an explicit servername wins", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      yield* NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, {
+        tls: { ca: cert, servername: "tls.test" }
+      })
+      expect(yield* server.handshakes(1)).toEqual(["tls.test"])
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("a name the certificate does not hold fails with a DialError", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      const error = yield* dialErrorOf(
+        NodeHappyEyeballs.createConnectedSock("wrong.test", server.port, { tls: { ca: cert } })
+      )
+      expect(error).toMatchObject({ phase: "tls", code: "ERR_TLS_CERT_ALTNAME_INVALID" })
+      expect(error.message).toMatch(new RegExp(`^tls ERR_TLS_CERT_ALTNAME_INVALID 127\\.0\\.0\\.1:${server.port}: `))
+      const [seen] = yield* server.accepted(1)
+      yield* Deferred.await(seen.closed)
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("tls: true verifies against the system's CAs: a self-signed certificate fails", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      const error = yield* dialErrorOf(NodeHappyEyeballs.createConnectedSock("tls.test", server.port, { tls: true }))
+      expect(error.code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT")
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("openConnection over TLS: echo round trip", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      const { end, reader, write } = yield* NodeHappyEyeballs.openConnection("tls.test", server.port, {
+        tls: { ca: cert }
+      })
+      yield* write("over TLS")
+      yield* end
+      const received = yield* Stream.runCollect(reader)
+      expect(Buffer.concat(Chunk.toArray(received)).toString()).toBe("over TLS")
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("createConnection over TLS: an Effect Socket", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* tlsServer("127.0.0.1", { key, cert })
+      const socket = yield* NodeHappyEyeballs.createConnection("tls.test", server.port, { tls: { ca: cert } })
+      const received: Array<Uint8Array> = []
+      const reading = yield* Effect.fork(socket.run((chunk) => {
+        received.push(chunk)
+      }))
+      yield* Effect.scoped(Effect.flatMap(socket.writer, (write) => write("socket over TLS")))
+      yield* Fiber.join(reading)
+      expect(Buffer.concat(received).toString()).toBe("socket over TLS")
+    }).pipe(Effect.provide(names)))
+
+  describe("handshakeInAttempt", () => {
+    const pair = Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const good = yield* tlsServer("127.0.0.1", { key, cert })
+      const stalled = yield* tcpServer("127.0.0.2", { port: good.port, mode: "silent" })
+      // The certificate has no name pair.test: the name to check is given.
+      return { good, stalled, tls: { ca: cert, servername: "tls.test" } }
+    })
+
+    it.scopedLive("true: an address whose TCP connects but whose TLS stalls loses to the next", () =>
+      Effect.gen(function*() {
+        const { good, stalled, tls } = yield* pair
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("pair.test", good.port, {
+          tls,
+          handshakeInAttempt: true,
+          delay: "50 millis"
+        })
+        expect(socket.remoteAddress).toBe("127.0.0.1")
+        // The stalled attempt lost: its connection closes while the winner's stays open.
+        const [loser] = yield* stalled.accepted(1)
+        yield* Deferred.await(loser.closed)
+        expect(socket.destroyed).toBe(false)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("false (default): TLS runs on the TCP winner only, so the stall is the connect's", () =>
+      Effect.gen(function*() {
+        const { good, stalled, tls } = yield* pair
+        // The test's scope stays open: a handshake that ends badly closes its socket itself.
+        const exit = yield* NodeHappyEyeballs.createConnectedSock("pair.test", good.port, {
+          tls,
+          delay: "50 millis"
+        }).pipe(Effect.timeout("300 millis"), Effect.exit)
+        expect(exit._tag).toBe("Failure")
+        expect(good.seen).toHaveLength(0)
+        const [abandoned] = yield* stalled.accepted(1)
+        yield* Deferred.await(abandoned.closed)
+      }).pipe(Effect.provide(names)))
+  })
+})
