@@ -13,25 +13,21 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import type { AddrInfo, FamilyOption, LocalAddress } from "../AddrInfo.js"
-import * as Aitertools from "../Aitertools.js"
+import type * as Stream from "effect/Stream"
+import type { LocalAddress } from "../AddrInfo.js"
 import { ConnectError } from "../ConnectError.js"
 import { ResolveError } from "../GetAddrInfo.js"
 import type * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
 import * as Trace from "../Trace.js"
-import * as errors from "./errors.js"
+import * as attempt from "./attempt.js"
+import * as connectRace from "./connectRace.js"
 import * as ip from "./ip.js"
-import * as resolver from "./resolver.js"
 import * as stagger from "./stagger.js"
 import * as trace from "./trace.js"
 import * as validate from "./validate.js"
@@ -39,61 +35,85 @@ import * as validate from "./validate.js"
 /** RFC 8305 section 5: "A simple implementation can have a fixed delay ... 250 ms". */
 export const CONNECTION_ATTEMPT_DELAY = "250 millis"
 
-type Pair = readonly [AddrInfo, LocalAddress | undefined]
-
-const familyOf = (local: LocalAddress) => ip.ipFamily(local.address)
-
-/** Fix: a local address is paired only with remotes of its own family. */
-const sameFamily = (remote: AddrInfo, local: LocalAddress) => familyOf(local) === remote.family
-
-const fromEither = <A>(check: Either.Either<A, Cause.IllegalArgumentException>) =>
-  Either.match(check, { onLeft: Effect.fail, onRight: Effect.succeed })
-
-const checkArguments = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>) =>
-  Effect.all({
-    host: fromEither(validate.host(options.host)),
-    port: fromEither(validate.port(options.port)),
-    family: fromEither(validate.family(options.family)),
-    delay: fromEither(validate.delay("delay", options.delay, CONNECTION_ATTEMPT_DELAY)),
-    locals: localsOf(options.localAddrs)
-  })
-
-/** Local addresses given as an Iterable are checked up front; a Stream's, as they arrive. */
-const localsOf = (
-  locals: Iterable<LocalAddress> | Stream.Stream<LocalAddress> | undefined
-): Effect.Effect<
-  ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined,
-  Cause.IllegalArgumentException
-> =>
-  locals === undefined || stagger.isStream(locals) ?
-    Effect.succeed(locals as Stream.Stream<LocalAddress> | undefined) :
-    Effect.forEach(locals, (local) => fromEither(validate.localAddress(local)))
+type Checked = Either.Either<connectRace.Arguments, Cause.IllegalArgumentException | ResolveError>
 
 /**
- * An IP literal skips resolution, as `getaddrinfo` would answer it with itself; asking for
- * the other family is the resolution failure `getaddrinfo` would report.
+ * Every argument, checked before any I/O; pure, so that a connect to an IP literal costs no
+ * more than it must. Local addresses given as an Iterable are checked here; a Stream's, as
+ * they arrive.
  */
-const literalRemote = (
-  host: string,
-  port: number,
-  family: FamilyOption
-): Effect.Effect<AddrInfo | undefined, ResolveError> => {
-  const literal = ip.ipFamily(host)
-  if (literal === 0) return Effect.succeed(undefined)
-  return family === 0 || family === literal ?
-    Effect.succeed({ family: literal, address: host, port }) :
-    new ResolveError({
-      host,
-      family,
-      message: `${host} is an IPv${literal} address, but family ${family} was asked for`
-    })
+const checkArguments = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>): Checked => {
+  const host = validate.host(options.host)
+  if (Either.isLeft(host)) return Either.left(host.left)
+  const port = validate.port(options.port)
+  if (Either.isLeft(port)) return Either.left(port.left)
+  const family = validate.family(options.family)
+  if (Either.isLeft(family)) return Either.left(family.left)
+  const delay = validate.delay("delay", options.delay, CONNECTION_ATTEMPT_DELAY)
+  if (Either.isLeft(delay)) return Either.left(delay.left)
+  let locals: ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined = undefined
+  if (options.localAddrs !== undefined && stagger.isStream(options.localAddrs)) {
+    locals = options.localAddrs as Stream.Stream<LocalAddress>
+  } else if (options.localAddrs !== undefined) {
+    const checked: Array<LocalAddress> = []
+    for (const local of options.localAddrs as Iterable<LocalAddress>) {
+      const one = validate.localAddress(local)
+      if (Either.isLeft(one)) return Either.left(one.left)
+      checked.push(one.right)
+    }
+    locals = checked
+  }
+  // An IP literal skips resolution, as getaddrinfo would answer it with itself; asking for
+  // the other family is the resolution failure getaddrinfo would report.
+  const literal = ip.ipFamily(host.right)
+  if (literal !== 0 && family.right !== 0 && family.right !== literal) {
+    return Either.left(
+      new ResolveError({
+        host: host.right,
+        family: family.right,
+        message: `${host.right} is an IPv${literal} address, but family ${family.right} was asked for`
+      })
+    )
+  }
+  return Either.right({
+    host: host.right,
+    port: port.right,
+    family: family.right,
+    delay: delay.right,
+    locals,
+    literal: literal === 0 ? undefined : { family: literal, address: host.right, port: port.right }
+  })
 }
 
-/** The reason no attempt was made, when the resolver gave no error. */
-const noAttemptMessage = (host: string, port: number, remotes: number) =>
-  remotes === 0 ?
-    `the resolver returned no address for ${host}:${port}` :
-    `no local address has the family of any of the ${remotes} addresses of ${host}:${port}`
+/**
+ * The hot path: an IP literal with at most one local address of its family is one attempt,
+ * with no resolver, no race and, unless someone listens, no trace. Its scope is a child of the
+ * caller's, closed at once if the attempt fails.
+ */
+const direct = <C, E, R>(
+  options: HappyEyeballs.ConnectOptions<C, E, R>,
+  args: connectRace.Arguments & { readonly literal: NonNullable<connectRace.Arguments["literal"]> },
+  local: LocalAddress | undefined
+) =>
+  Effect.flatMap(
+    options.onEvent === undefined ? Effect.succeed(trace.silent) : trace.makeRecorder(options.onEvent),
+    (recorder) =>
+      Effect.flatMap(Effect.scope, (caller) =>
+        attempt.make(
+          options.dial,
+          recorder,
+          Scope.fork(caller, ExecutionStrategy.sequential),
+          args.literal,
+          local,
+          0,
+          false
+        ).pipe(
+          Effect.tap(() => recorder.emit((at) => Trace.Event.Connected({ at, index: 0, remote: args.literal, local }))),
+          Effect.map((connected) => connected.connection)
+        ))
+  )
+
+const spanAttributes = (args: connectRace.Arguments) => ({ "stagger.host": args.host, "stagger.port": args.port })
 
 export const connectWith = <C, E, R>(
   options: HappyEyeballs.ConnectOptions<C, E, R>
@@ -102,180 +122,33 @@ export const connectWith = <C, E, R>(
   E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
   R | GetAddrInfo.GetAddrInfo | Scope.Scope
 > =>
-  Effect.gen(function*() {
-    const { delay, family, host, locals, port } = yield* checkArguments(options)
-    const caller = yield* Effect.scope
-
-    const recorder = yield* trace.makeRecorder(options.onEvent)
-
-    // The cleanup set: every attempt's scope, in start order.
-    const scopes: Array<Scope.CloseableScope> = []
-    const attempt = ([[remote, local], index]: readonly [Pair, number]) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const scope = yield* Scope.make()
-          scopes.push(scope)
-          yield* recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local }))
-          const exit = yield* Effect.exit(
-            restore(Scope.extend(options.dial(remote, local), scope)).pipe(
-              Effect.withSpan("stagger.attempt", {
-                kind: "client",
-                attributes: {
-                  "stagger.index": index,
-                  "net.peer.ip": remote.address,
-                  "net.peer.port": remote.port,
-                  "stagger.family": remote.family,
-                  ...(local === undefined ? {} : { "net.sock.host.addr": local.address })
-                }
-              })
-            )
-          )
-          if (Exit.isFailure(exit)) {
-            yield* Scope.close(scope, exit)
-            const error = Cause.failureOption(exit.cause)
-            yield* recorder.emit((at) =>
-              Option.isSome(error) ?
-                Trace.Event.AttemptFailed({
-                  at,
-                  index,
-                  remote,
-                  local,
-                  error: error.value,
-                  code: trace.codeOf(error.value)
-                }) :
-                Cause.isInterruptedOnly(exit.cause) ?
-                Trace.Event.AttemptCancelled({ at, index, remote, local }) :
-                Trace.Event.AttemptFailed({
-                  at,
-                  index,
-                  remote,
-                  local,
-                  error: Cause.squash(exit.cause),
-                  code: undefined
-                })
-            )
-            return yield* Effect.failCause(exit.cause)
-          }
-          return { connection: exit.value, scope, remote, local, index }
+  Effect.suspend(() => {
+    const checked = checkArguments(options)
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
+    const args = checked.right
+    const { literal, locals } = args
+    if (literal !== undefined && (locals === undefined || Array.isArray(locals))) {
+      const matching = locals === undefined ? [undefined] : locals.filter((l) => connectRace.sameFamily(literal, l))
+      if (matching.length === 0) {
+        return new ConnectError({
+          host: args.host,
+          port: args.port,
+          errors: [],
+          message: connectRace.noAttemptMessage(args.host, args.port, 1),
+          trace: []
         })
-      )
-
-    // Attempts, in order: each remote as it is resolved, with each local of its family.
-    const literal = yield* literalRemote(host, port, family)
-    const remotesSeen = yield* Ref.make(0)
-    // The resolver's failure as it left the resolver: the stream operators between it and the
-    // race keep only the first failure of a parallel Cause (raiseExcGroup).
-    const resolverCause = yield* Ref.make(Option.none<Cause.Cause<GetAddrInfo.ResolveError>>())
-    const abort = yield* Deferred.make<never, Cause.IllegalArgumentException>()
-    const remotes = literal !== undefined ?
-      Stream.make(literal) :
-      Stream.tap(
-        trace.traceLookups(
-          recorder,
-          Stream.tapErrorCause(
-            (options.resolver ?? resolver.concurrentResolver)(host, port, { family }),
-            (cause) => Ref.set(resolverCause, Option.some(cause))
-          )
-        ),
-        () => Ref.update(remotesSeen, (n) => n + 1)
-      )
-    const pairs = locals === undefined ?
-      Stream.map(remotes, (remote) => [remote, undefined] as const) :
-      Array.isArray(locals) ?
-      Stream.flatMap(remotes, (remote) =>
-        Stream.fromIterable(
-          locals.filter((local) => sameFamily(remote, local)).map((l) => [remote, l] as const)
-        )) :
-      Stream.filter(
-        Aitertools.product(
-          remotes,
-          Stream.mapEffect(
-            locals as Stream.Stream<LocalAddress>,
-            (local) =>
-              Either.match(validate.localAddress(local), {
-                // Fix: a bad local address ends the whole connect, closing every attempt.
-                onLeft: (error) => Effect.zipRight(Deferred.fail(abort, error), Effect.fail(error)),
-                onRight: Effect.succeed
-              })
-          )
-        ),
-        ([remote, local]) => sameFamily(remote, local)
-      )
-
-    // The hot path: an IP literal with at most one local address of its family needs no race.
-    const direct = literal !== undefined && (locals === undefined || Array.isArray(locals)) ?
-      (locals === undefined ? [undefined] : locals.filter((l) => sameFamily(literal, l))) :
-      undefined
-
-    const decide = Effect.gen(function*() {
-      if (literal !== undefined && direct !== undefined && direct.length <= 1) {
-        if (direct.length === 0) {
-          return yield* new ConnectError({
-            host,
-            port,
-            errors: [],
-            message: noAttemptMessage(host, port, 1),
-            trace: recorder.events()
-          })
-        }
-        return yield* attempt([[literal, direct[0]], 0])
       }
-      const race = stagger.staggeredRace(Stream.map(Stream.zipWithIndex(pairs), attempt), { delay })
-      const result = yield* stagger.isStream(locals) ? Effect.raceFirst(race, Deferred.await(abort)) : race
-      if (Option.isSome(result.winner)) return result.winner.value
-      return yield* failure(result)
-    })
-
-    const failure = (result: stagger.Result<E, GetAddrInfo.ResolveError | Cause.IllegalArgumentException>) =>
-      Effect.flatMap(Ref.get(resolverCause), (fromResolver) => {
-        const source = Option.isSome(fromResolver) ? fromResolver : result.sourceError
-        const outcome = errors.aggregate(result.errors, source, options.raiseExcGroup ?? false)
-        switch (outcome._tag) {
-          case "Cause":
-            return Effect.failCause(outcome.cause)
-          case "Multiple":
-            return new ConnectError({
-              host,
-              port,
-              errors: outcome.errors,
-              message: errors.multipleMessage(outcome.errors),
-              trace: recorder.events()
-            })
-          case "NoAttempt":
-            return Effect.flatMap(Ref.get(remotesSeen), (remotes) =>
-              new ConnectError({
-                host,
-                port,
-                errors: [],
-                message: noAttemptMessage(host, port, remotes),
-                trace: recorder.events()
-              }))
-        }
-      }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
-
-    // The winner's scope moves to the caller's; every other scope closes, whatever happened.
-    return yield* Effect.uninterruptibleMask((restore) =>
-      restore(decide).pipe(
-        Effect.onExit((exit) =>
-          Effect.gen(function*() {
-            const kept = Exit.isSuccess(exit) ? exit.value.scope : undefined
-            if (kept !== undefined) {
-              yield* Scope.addFinalizerExit(caller, (callerExit) => Scope.close(kept, callerExit))
-            }
-            yield* Effect.forEach(scopes, (scope) => scope === kept ? Effect.void : Scope.close(scope, exit), {
-              discard: true
-            })
+      if (matching.length === 1) {
+        return direct(options, { ...args, literal }, matching[0]).pipe(
+          Effect.withSpan("stagger.connect", {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { ...spanAttributes(args), ...attempt.spanAttributes(literal, matching[0], 0) }
           })
-        ),
-        Effect.tap(({ index, local, remote }) =>
-          recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
-        ),
-        Effect.map(({ connection }) => connection)
-      )
+        )
+      }
+    }
+    return connectRace.connect(options, args).pipe(
+      Effect.withSpan("stagger.connect", { kind: "client", captureStackTrace: false, attributes: spanAttributes(args) })
     )
-  }).pipe(
-    Effect.withSpan("stagger.connect", {
-      kind: "client",
-      attributes: { "stagger.host": options.host, "stagger.port": options.port }
-    })
-  )
+  })

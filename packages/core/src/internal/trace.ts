@@ -35,6 +35,9 @@ export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<
     }
   })
 
+/** Records nothing: the hot path's recorder when nobody listens. */
+export const silent: Recorder = { emit: () => Effect.void, events: () => [] }
+
 /** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
 export const codeOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined

@@ -1,0 +1,80 @@
+/**
+ * One connection attempt: the dial in a scope of its own, in a span, with its trace events.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
+import * as Trace from "../Trace.js"
+import * as trace from "./trace.js"
+
+/** A connected attempt: the connection and the scope that holds its resources. */
+export interface Connected<C> {
+  readonly connection: C
+  readonly scope: Scope.CloseableScope
+  readonly remote: AddrInfo
+  readonly local: LocalAddress | undefined
+  readonly index: number
+}
+
+const ended =
+  (index: number, remote: AddrInfo, local: LocalAddress | undefined, cause: Cause.Cause<unknown>) =>
+  (at: number): Trace.Event => {
+    if (Cause.isInterruptedOnly(cause)) return Trace.Event.AttemptCancelled({ at, index, remote, local })
+    const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+    return Trace.Event.AttemptFailed({ at, index, remote, local, error, code: trace.codeOf(error) })
+  }
+
+/** The attributes of an attempt's span. */
+export const spanAttributes = (remote: AddrInfo, local: LocalAddress | undefined, index: number) => ({
+  "stagger.index": index,
+  "net.peer.ip": remote.address,
+  "net.peer.port": remote.port,
+  "stagger.family": remote.family,
+  ...(local === undefined ? {} : { "net.sock.host.addr": local.address })
+})
+
+/**
+ * Dials in a scope from `openScope`, interruptibly, in a `stagger.attempt` span unless `span`
+ * is false (a connect of one attempt is one span). A failed or interrupted attempt closes its
+ * scope before it ends, so a loser's resources are gone as soon as it has lost.
+ */
+export const make = <C, E, R>(
+  dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
+  recorder: trace.Recorder,
+  openScope: Effect.Effect<Scope.CloseableScope>,
+  remote: AddrInfo,
+  local: LocalAddress | undefined,
+  index: number,
+  span = true
+): Effect.Effect<Connected<C>, E, R> => {
+  const traced = <A, E2, R2>(dialing: Effect.Effect<A, E2, R2>) =>
+    span ?
+      dialing.pipe(Effect.withSpan("stagger.attempt", {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: spanAttributes(remote, local, index)
+      })) :
+      dialing
+  return Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      openScope,
+      (scope) =>
+        recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
+          Effect.zipRight(Effect.exit(traced(restore(Scope.extend(dial(remote, local), scope))))),
+          Effect.flatMap((exit) =>
+            Exit.isSuccess(exit) ?
+              Effect.succeed({ connection: exit.value, scope, remote, local, index }) :
+              Scope.close(scope, exit).pipe(
+                Effect.zipRight(recorder.emit(ended(index, remote, local, exit.cause))),
+                Effect.zipRight(Effect.failCause(exit.cause))
+              )
+          )
+        )
+    )
+  )
+}

@@ -1,0 +1,168 @@
+/**
+ * The connect's racing path: the resolver's addresses streamed into a staggered race, paired
+ * with the local addresses of their family, every attempt's scope in one cleanup set.
+ *
+ * @internal
+ */
+import type * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
+import * as Aitertools from "../Aitertools.js"
+import { ConnectError } from "../ConnectError.js"
+import type * as GetAddrInfo from "../GetAddrInfo.js"
+import type * as HappyEyeballs from "../HappyEyeballs.js"
+import * as Trace from "../Trace.js"
+import * as attempt from "./attempt.js"
+import * as errors from "./errors.js"
+import * as ip from "./ip.js"
+import * as resolver from "./resolver.js"
+import * as stagger from "./stagger.js"
+import * as trace from "./trace.js"
+import * as validate from "./validate.js"
+
+/** Checked arguments of a connect. */
+export interface Arguments {
+  readonly host: string
+  readonly port: number
+  readonly family: 0 | 4 | 6
+  readonly delay: Duration.DurationInput | null
+  readonly locals: ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined
+  /** Set when the host is an IP literal of a family asked for: it is not resolved. */
+  readonly literal: AddrInfo | undefined
+}
+
+/** Fix: a local address is paired only with remotes of its own family. */
+export const sameFamily = (remote: AddrInfo, local: LocalAddress) => ip.ipFamily(local.address) === remote.family
+
+/** The reason no attempt was made, when the resolver gave no error. */
+export const noAttemptMessage = (host: string, port: number, remotes: number) =>
+  remotes === 0 ?
+    `the resolver returned no address for ${host}:${port}` :
+    `no local address has the family of any of the ${remotes} addresses of ${host}:${port}`
+
+export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: Arguments) =>
+  Effect.gen(function*() {
+    const { delay, host, literal, locals, port } = args
+    const caller = yield* Effect.scope
+    const recorder = yield* trace.makeRecorder(options.onEvent)
+    const remotesSeen = yield* Ref.make(0)
+    // The resolver's failure as it left the resolver: the stream operators between it and the
+    // race keep only the first failure of a parallel Cause (raiseExcGroup).
+    const resolverCause = yield* Ref.make(Option.none<Cause.Cause<GetAddrInfo.ResolveError>>())
+    const abort = yield* Deferred.make<never, Cause.IllegalArgumentException>()
+
+    // The cleanup set: every attempt's scope, in start order.
+    const scopes: Array<Scope.CloseableScope> = []
+    const openScope = Effect.tap(Scope.make(), (scope) => {
+      scopes.push(scope)
+    })
+
+    // Attempts, in order: each remote as it is resolved, with each local of its family.
+    const remotes = literal !== undefined ?
+      Stream.make(literal) :
+      Stream.tap(
+        trace.traceLookups(
+          recorder,
+          Stream.tapErrorCause(
+            (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }),
+            (cause) => Ref.set(resolverCause, Option.some(cause))
+          )
+        ),
+        () => Ref.update(remotesSeen, (n) => n + 1)
+      )
+    const pairs: Stream.Stream<readonly [AddrInfo, LocalAddress | undefined], unknown, GetAddrInfo.GetAddrInfo> =
+      locals === undefined ?
+        Stream.map(remotes, (remote) => [remote, undefined] as const) :
+        Array.isArray(locals) ?
+        Stream.flatMap(
+          remotes,
+          (remote) =>
+            Stream.fromIterable(locals.filter((local) => sameFamily(remote, local)).map((l) => [remote, l] as const))
+        ) :
+        Stream.filter(
+          Aitertools.product(
+            remotes,
+            Stream.mapEffect(
+              locals as Stream.Stream<LocalAddress>,
+              (local) =>
+                Either.match(validate.localAddress(local), {
+                  // Fix: a bad local address ends the whole connect, closing every attempt.
+                  onLeft: (error) => Effect.zipRight(Deferred.fail(abort, error), Effect.fail(error)),
+                  onRight: Effect.succeed
+                })
+            )
+          ),
+          ([remote, local]) => sameFamily(remote, local)
+        )
+
+    const race = stagger.staggeredRace(
+      Stream.map(
+        Stream.zipWithIndex(pairs),
+        ([[remote, local], index]) => attempt.make(options.dial, recorder, openScope, remote, local, index)
+      ),
+      { delay }
+    )
+
+    const failure = (result: stagger.Result<E, unknown>) =>
+      Effect.flatMap(Ref.get(resolverCause), (fromResolver) => {
+        const source: Option.Option<Cause.Cause<{ readonly _tag: string }>> = Option.isSome(fromResolver) ?
+          fromResolver :
+          result.sourceError as Option.Option<Cause.Cause<{ readonly _tag: string }>>
+        const outcome = errors.aggregate(result.errors, source, options.raiseExcGroup ?? false)
+        switch (outcome._tag) {
+          case "Cause":
+            return Effect.failCause(outcome.cause)
+          case "Multiple":
+            return new ConnectError({
+              host,
+              port,
+              errors: outcome.errors,
+              message: errors.multipleMessage(outcome.errors),
+              trace: recorder.events()
+            })
+          case "NoAttempt":
+            return Effect.flatMap(Ref.get(remotesSeen), (remotes) =>
+              new ConnectError({
+                host,
+                port,
+                errors: [],
+                message: noAttemptMessage(host, port, remotes),
+                trace: recorder.events()
+              }))
+        }
+      }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
+
+    const decide = Effect.flatMap(
+      stagger.isStream(locals) ? Effect.raceFirst(race, Deferred.await(abort)) : race,
+      (result) => Option.isSome(result.winner) ? Effect.succeed(result.winner.value) : failure(result)
+    )
+
+    // The winner's scope moves to the caller's; every other scope closes, whatever happened.
+    return yield* Effect.uninterruptibleMask((restore) =>
+      restore(decide).pipe(
+        Effect.onExit((exit) => {
+          const kept = Exit.isSuccess(exit) ? exit.value.scope : undefined
+          return Effect.zipRight(
+            kept === undefined ?
+              Effect.void :
+              Scope.addFinalizerExit(caller, (callerExit) => Scope.close(kept, callerExit)),
+            Effect.forEach(scopes, (scope) => scope === kept ? Effect.void : Scope.close(scope, exit), {
+              discard: true
+            })
+          )
+        }),
+        Effect.tap(({ index, local, remote }) =>
+          recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+        ),
+        Effect.map(({ connection }) => connection)
+      )
+    )
+  })
