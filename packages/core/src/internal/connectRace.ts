@@ -17,7 +17,7 @@ import * as Stream from "effect/Stream"
 import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
 import * as Aitertools from "../Aitertools.js"
 import { ConnectError } from "../ConnectError.js"
-import type * as GetAddrInfo from "../GetAddrInfo.js"
+import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
 import * as Trace from "../Trace.js"
 import * as attempt from "./attempt.js"
@@ -39,8 +39,16 @@ export interface Arguments {
   readonly literal: AddrInfo | undefined
 }
 
+type Pair = readonly [AddrInfo, LocalAddress | undefined]
+
 /** Fix: a local address is paired only with remotes of its own family. */
 export const sameFamily = (remote: AddrInfo, local: LocalAddress) => ip.ipFamily(local.address) === remote.family
+
+/** A remote's attempts: one per local address of its family, or one unbound. */
+const pairsOf = (remote: AddrInfo, locals: ReadonlyArray<LocalAddress> | undefined): ReadonlyArray<Pair> =>
+  locals === undefined ?
+    [[remote, undefined]] :
+    locals.filter((local) => sameFamily(remote, local)).map((local) => [remote, local] as const)
 
 /** The reason no attempt was made, when the resolver gave no error. */
 export const noAttemptMessage = (host: string, port: number, remotes: number) =>
@@ -66,32 +74,33 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     })
 
     // Attempts, in order: each remote as it is resolved, with each local of its family.
-    const remotes = literal !== undefined ?
-      Stream.make(literal) :
-      Stream.tap(
-        trace.traceLookups(
-          recorder,
-          Stream.tapErrorCause(
-            (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }),
-            (cause) => Ref.set(resolverCause, Option.some(cause))
-          )
-        ),
-        () => Ref.update(remotesSeen, (n) => n + 1)
-      )
-    const pairs: Stream.Stream<readonly [AddrInfo, LocalAddress | undefined], unknown, GetAddrInfo.GetAddrInfo> =
-      locals === undefined ?
-        Stream.map(remotes, (remote) => [remote, undefined] as const) :
-        Array.isArray(locals) ?
-        Stream.flatMap(
-          remotes,
-          (remote) =>
-            Stream.fromIterable(locals.filter((local) => sameFamily(remote, local)).map((l) => [remote, l] as const))
-        ) :
+    const attemptOf = ([remote, local]: Pair, index: number) =>
+      attempt.make(options.dial, recorder, openScope, remote, local, index)
+    const resolved = literal === undefined ?
+      (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
+      undefined
+    const open = resolved === undefined ? undefined : resolver.openOf(resolved)
+
+    const pairsStream = (
+      stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> | undefined,
+      localsOf: typeof locals
+    ): Stream.Stream<Pair, unknown, GetAddrInfo.GetAddrInfo> => {
+      const remotes = stream === undefined ?
+        Stream.fromIterable(literal === undefined ? [] : [literal]) :
+        Stream.tap(
+          trace.traceLookups(
+            recorder,
+            Stream.tapErrorCause(stream, (cause) => Ref.set(resolverCause, Option.some(cause)))
+          ),
+          () => Ref.update(remotesSeen, (n) => n + 1)
+        )
+      return localsOf === undefined || Array.isArray(localsOf) ?
+        Stream.flatMap(remotes, (remote) => Stream.fromIterable(pairsOf(remote, localsOf))) :
         Stream.filter(
           Aitertools.product(
             remotes,
             Stream.mapEffect(
-              locals as Stream.Stream<LocalAddress>,
+              localsOf as Stream.Stream<LocalAddress>,
               (local) =>
                 Either.match(validate.localAddress(local), {
                   // Fix: a bad local address ends the whole connect, closing every attempt.
@@ -102,14 +111,49 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
           ),
           ([remote, local]) => sameFamily(remote, local)
         )
+    }
 
-    const race = stagger.staggeredRace(
-      Stream.map(
-        Stream.zipWithIndex(pairs),
-        ([[remote, local], index]) => attempt.make(options.dial, recorder, openScope, remote, local, index)
-      ),
-      { delay }
-    )
+    const race = open !== undefined && (locals === undefined || Array.isArray(locals)) ?
+      // A built-in resolver, pulled directly: the same order, without a Stream's machinery.
+      Effect.scoped(Effect.gen(function*() {
+        const opened = yield* Effect.exit(
+          Effect.updateService(open, GetAddrInfo.GetAddrInfo, (service) => trace.tracedService(recorder, service))
+        )
+        // A bad resolver option is the resolver's defect, reported as the race's source error.
+        if (Exit.isFailure(opened)) {
+          return {
+            winner: Option.none(),
+            winnerIndex: Option.none(),
+            errors: [],
+            sourceError: Option.some(opened.cause)
+          }
+        }
+        const remotes = opened.value
+        let pending: ReadonlyArray<Pair> = []
+        let index = 0
+        const pull: stagger.Pull<Effect.Effect<attempt.Connected<C>, E, R>, GetAddrInfo.ResolveError, never> = Effect
+          .suspend(() =>
+            pending.length > 0 ?
+              Effect.sync(() => {
+                const [pair, ...rest] = pending
+                pending = rest
+                return Option.some(attemptOf(pair, index++))
+              }) :
+              Effect.flatMap(remotes, (next) => {
+                if (Option.isNone(next)) return Effect.succeedNone
+                pending = pairsOf(next.value, locals)
+                return Effect.zipRight(Ref.update(remotesSeen, (n) => n + 1), pull)
+              })
+          )
+        return yield* stagger.race(pull, stagger.decodeDelay(delay), false)
+      })) :
+      stagger.staggeredRace(
+        Stream.map(
+          Stream.zipWithIndex(pairsStream(resolved, locals)),
+          ([pair, index]) => attemptOf(pair, index)
+        ),
+        { delay }
+      )
 
     const failure = (result: stagger.Result<E, unknown>) =>
       Effect.flatMap(Ref.get(resolverCause), (fromResolver) => {

@@ -12,6 +12,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
+import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -19,6 +20,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AddrInfo, Family, FamilyOption } from "../AddrInfo.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
@@ -40,8 +42,8 @@ const checked = <A>(check: Either.Either<A, Cause.IllegalArgumentException>) =>
  * "returned empty list"). Filtering here means a platform that labels a literal with the
  * wrong family cannot make it be yielded as the other.
  */
-export const lookup = (host: string, port: number, family: FamilyOption) =>
-  Effect.flatMap(GetAddrInfo.GetAddrInfo, (gai) => gai.lookup(host, port, { family })).pipe(
+const lookup = (service: GetAddrInfo.GetAddrInfo["Type"], host: string, port: number, family: FamilyOption) =>
+  service.lookup(host, port, { family }).pipe(
     Effect.flatMap((addresses) => {
       const matching = family === 0 ? addresses : addresses.filter((a) => a.family === family)
       return matching.length > 0 ?
@@ -65,21 +67,70 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) =>
     )
   })
 
+/** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
+export const RESOLUTION_DELAY = "50 millis"
+
+/**
+ * Pulls the next address: `None` once the resolution is over. A resolver's Stream is built
+ * from it; `connectWith` pulls it directly, which costs far less than a Stream's machinery.
+ */
+export type Pull = Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError>
+
+/** Opens a resolution: starts what must start and gives the pull. Resources live in the Scope. */
+export type Open = Effect.Effect<Pull, never, GetAddrInfo.GetAddrInfo | Scope.Scope>
+
+/** Where `connectWith` finds the pull of a Stream made by a built-in resolver. */
+export const OpenTypeId: unique symbol = Symbol.for("@effect-stagger/core/Resolver/Open")
+
+/** A Stream made by a built-in resolver carries how to open it as a pull. */
+export const openOf = (stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo>) =>
+  (stream as { readonly [OpenTypeId]?: Open })[OpenTypeId]
+
+/**
+ * The Stream of a pull, built as a channel so that a parallel Cause (`raiseExcGroup`) reaches
+ * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure).
+ */
+const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> => {
+  const stream = Stream.unwrapScoped(Effect.map(open, (pull) => {
+    const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
+      Channel.suspend(() =>
+        Channel.unwrap(Effect.matchCause(pull, {
+          onFailure: (cause) => Channel.failCause(cause),
+          onSuccess: Option.match({
+            onNone: () => Channel.void,
+            onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
+          })
+        }))
+      )
+    return Stream.fromChannel(loop)
+  }))
+  return Object.assign(stream, { [OpenTypeId]: open })
+}
+
+const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open =>
+  Effect.flatMap(GetAddrInfo.GetAddrInfo, (service) =>
+    Effect.map(resolvedOptions(options), ({ count, family }) => {
+      // The one lookup runs when the first address is pulled.
+      let addresses: ReadonlyArray<AddrInfo> | undefined
+      let next = 0
+      const pull: Pull = Effect.suspend(() =>
+        addresses === undefined ?
+          Effect.flatMap(lookup(service, host, port, family), (found) => {
+            addresses = weave.interleave(found, count)
+            return pull
+          }) :
+          Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
+      )
+      return pull
+    }))
+
 /** @internal */
 export const basicResolver = (
   host: string,
   port: number,
   options?: Resolver.ResolverOptions
 ): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> =>
-  Stream.fromIterableEffect(
-    Effect.flatMap(
-      resolvedOptions(options),
-      ({ count, family }) => Effect.map(lookup(host, port, family), (addresses) => weave.interleave(addresses, count))
-    )
-  )
-
-/** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
-export const RESOLUTION_DELAY = "50 millis"
+  toStream(openBasic(host, port, options))
 
 /** Both families failed: one error for both, or their Causes in parallel. */
 const bothFailed = (
@@ -96,15 +147,11 @@ const bothFailed = (
   )
 }
 
-/** @internal */
-export const concurrentResolver = (
-  host: string,
-  port: number,
-  options?: Resolver.ResolverOptions
-): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> =>
-  Stream.unwrapScoped(Effect.gen(function*() {
+const openConcurrent = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open =>
+  Effect.gen(function*() {
     const { count, delay, family } = yield* resolvedOptions(options)
-    if (family !== 0) return basicResolver(host, port, options)
+    if (family !== 0) return yield* openBasic(host, port, options)
+    const service = yield* GetAddrInfo.GetAddrInfo
 
     const events = yield* Queue.unbounded<weave.Event>()
     const v6Ended = yield* Deferred.make<void>()
@@ -116,7 +163,7 @@ export const concurrentResolver = (
           Ref.update(failures, (fs) => [...fs, exit.cause]),
           Queue.offer(events, { _tag: "Failure", family })
         )
-    yield* lookup(host, port, 6).pipe(
+    yield* lookup(service, host, port, 6).pipe(
       Effect.exit,
       Effect.flatMap(report(6)),
       Effect.ensuring(Deferred.succeed(v6Ended, undefined)),
@@ -124,10 +171,13 @@ export const concurrentResolver = (
     )
     // RFC 8305 section 3: "If a positive A response is received first ... wait a short time
     // for the AAAA response". The wait ends early when IPv6 ends, answered or failed.
-    const waitForV6 = delay === null ?
-      Deferred.await(v6Ended) :
-      Effect.timeoutOption(Deferred.await(v6Ended), delay)
-    yield* lookup(host, port, 4).pipe(
+    const waitForV6 = Effect.flatMap(Deferred.isDone(v6Ended), (ended) =>
+      ended ?
+        Effect.void :
+        delay === null ?
+        Deferred.await(v6Ended) :
+        Effect.timeoutOption(Deferred.await(v6Ended), delay))
+    yield* lookup(service, host, port, 4).pipe(
       Effect.exit,
       Effect.tap(report(4)),
       Effect.flatMap((exit) =>
@@ -141,26 +191,29 @@ export const concurrentResolver = (
     // Owned by this stream's single consumer: the order of what is left.
     const state = yield* Ref.make(weave.initial)
     const apply = (event: weave.Event) => Ref.update(state, (s) => weave.reduce(s, event, count))
-    const pull: Effect.Effect<AddrInfo, Option.Option<never>> = Effect.gen(function*() {
+    const pull: Pull = Effect.gen(function*() {
       for (const event of yield* Queue.takeAll(events)) yield* apply(event)
       const order = yield* Ref.get(state)
       const next = weave.take(order)
       if (next !== undefined) {
         yield* Ref.set(state, next[1])
-        return next[0]
+        return Option.some(next[0])
       }
-      if (weave.isExhausted(order)) return yield* Effect.fail(Option.none())
+      if (weave.isExhausted(order)) {
+        // Nothing handed out means both families failed.
+        if (order.sent > 0) return Option.none()
+        return yield* Effect.failCause(bothFailed(host, yield* Ref.get(failures), options?.raiseExcGroup ?? false))
+      }
       yield* Effect.flatMap(Queue.take(events), apply)
       return yield* pull
     })
-    // Nothing handed out means both families failed. The failure is emitted as a Stream of
-    // its own so that a parallel Cause (raiseExcGroup) reaches the consumer whole.
-    const failure = Stream.unwrap(Effect.gen(function*() {
-      if ((yield* Ref.get(state)).sent > 0) return Stream.empty as Stream.Stream<never, GetAddrInfo.ResolveError>
-      // Stream.failCause would keep only the first failure of a parallel Cause.
-      return Stream.fromChannel<never, GetAddrInfo.ResolveError, never>(
-        Channel.failCause(bothFailed(host, yield* Ref.get(failures), options?.raiseExcGroup ?? false))
-      )
-    }))
-    return Stream.concat(Stream.repeatEffectOption(pull), failure)
-  }))
+    return pull
+  })
+
+/** @internal */
+export const concurrentResolver = (
+  host: string,
+  port: number,
+  options?: Resolver.ResolverOptions
+): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> =>
+  toStream(openConcurrent(host, port, options))

@@ -37,7 +37,7 @@ export interface Result<E, E2> {
 /**
  * Pulls the next attempt: `None` when the source is exhausted. Its failure is the source's.
  */
-type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
+export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 
 /** A generator is advanced once per attempt; a throw from it is a defect of the source. */
 const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Pull<A, never, never>> =>
@@ -86,7 +86,7 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
   )
 
 /** `None` means "only when the previous attempt fails". */
-const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Duration.Duration> => {
+export const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Duration.Duration> => {
   if (delay === null) return Option.none()
   const duration = Duration.decode(delay)
   return Duration.isFinite(duration) ? Option.some(duration) : Option.none()
@@ -96,7 +96,7 @@ const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Durati
 export const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
   Predicate.hasProperty(u, Stream.StreamTypeId)
 
-const race = <A, E, R, E2, R2>(
+export const race = <A, E, R, E2, R2>(
   pull: Pull<Effect.Effect<A, E, R>, E2, R2>,
   delay: Option.Option<Duration.Duration>,
   isSync: boolean

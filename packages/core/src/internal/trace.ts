@@ -42,23 +42,30 @@ export const silent: Recorder = { emit: () => Effect.void, events: () => [] }
 export const codeOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
 
+/** A `GetAddrInfo` whose every lookup is recorded and in a span. */
+export const tracedService = (
+  recorder: Recorder,
+  service: GetAddrInfo.GetAddrInfo["Type"]
+): GetAddrInfo.GetAddrInfo["Type"] => ({
+  lookup: (host, port, options) =>
+    service.lookup(host, port, options).pipe(
+      Effect.tapBoth({
+        onSuccess: (addresses) =>
+          recorder.emit((at) => Trace.Event.Resolved({ at, host, family: options.family, addresses })),
+        onFailure: (error) =>
+          recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
+      }),
+      Effect.withSpan("stagger.lookup", {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: { "stagger.host": host, "stagger.family": options.family }
+      })
+    )
+})
+
 /**
  * Every lookup the resolver makes, whatever resolver it is, recorded and in a span: the
  * resolver reaches the world only through `GetAddrInfo`.
  */
 export const traceLookups = <A, E, R>(recorder: Recorder, stream: Stream.Stream<A, E, R>) =>
-  Stream.updateService(stream, GetAddrInfo.GetAddrInfo, (service) => ({
-    lookup: (host, port, options) =>
-      service.lookup(host, port, options).pipe(
-        Effect.tapBoth({
-          onSuccess: (addresses) =>
-            recorder.emit((at) => Trace.Event.Resolved({ at, host, family: options.family, addresses })),
-          onFailure: (error) =>
-            recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
-        }),
-        Effect.withSpan("stagger.lookup", {
-          kind: "client",
-          attributes: { "stagger.host": host, "stagger.family": options.family }
-        })
-      )
-  }))
+  Stream.updateService(stream, GetAddrInfo.GetAddrInfo, (service) => tracedService(recorder, service))
