@@ -18,6 +18,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -107,6 +108,7 @@ export const race = <A, E, R, E2, R2>(
       const winner = yield* Deferred.make<number>()
       const won = Deferred.await(winner)
       let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
+      let startedAt = BigInt(0)
 
       // The attempt that completes the Deferred first wins. An attempt that succeeds after
       // another has won (possible only when both finish in the same tick) is a loser: it
@@ -126,12 +128,17 @@ export const race = <A, E, R, E2, R2>(
         )
 
       // Waits until attempt i has failed, any attempt has won, or the delay has passed.
-      const waitAfter = (fiber: Fiber.RuntimeFiber<A, E>) => {
+      // The delay runs from the attempt's start, not from when the wait begins, so that the
+      // loop's own work does not push every later attempt back.
+      const waitAfter = (fiber: Fiber.RuntimeFiber<A, E>, startedAt: bigint) => {
         if (Option.isSome(delay) && Duration.lessThanOrEqualTo(delay.value, Duration.zero)) {
           return Effect.yieldNow()
         }
         const done = Effect.raceFirst(Effect.asVoid(Fiber.await(fiber)), won)
-        return Option.isNone(delay) ? done : Effect.raceFirst(done, Effect.sleep(delay.value))
+        if (Option.isNone(delay)) return done
+        const due = startedAt + Duration.toNanos(delay.value).pipe(Option.getOrElse(() => BigInt(0)))
+        return Effect.flatMap(Clock.currentTimeNanos, (now) =>
+          now >= due ? Effect.void : Effect.raceFirst(done, Effect.sleep(Duration.nanos(due - now))))
       }
 
       // A source that blocks (a resolver waiting for an answer) gives way to a win.
@@ -144,16 +151,25 @@ export const race = <A, E, R, E2, R2>(
           // Let the attempt just started run first: one that ends at once (refused, or
           // connected) then needs no timer and no racing fibers.
           const previous = fibers[fibers.length - 1]
-          if (previous.unsafePoll() === null) yield* Effect.yieldNow()
-          if (previous.unsafePoll() === null) yield* waitAfter(previous)
+          if (previous.unsafePoll() === null) {
+            yield* Effect.yieldNow()
+          }
+          if (previous.unsafePoll() === null) {
+            yield* waitAfter(previous, startedAt)
+          }
         }
-        if (yield* Deferred.isDone(winner)) break
+        if (yield* Deferred.isDone(winner)) {
+          break
+        }
         const exit = yield* Effect.exit(next)
         if (Exit.isFailure(exit)) {
           sourceError = Option.some(exit.cause)
           break
         }
-        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) break
+        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) {
+          break
+        }
+        startedAt = yield* Clock.currentTimeNanos
         yield* start(exit.value.value, fibers.length)
       }
 
@@ -164,7 +180,11 @@ export const race = <A, E, R, E2, R2>(
       yield* Fiber.interruptAll(fibers)
 
       const winnerIndex = yield* Deferred.poll(winner).pipe(
-        Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.asSome }))
+        Effect.flatMap(Option.match({
+          onNone: () =>
+            Effect.succeedNone,
+          onSome: Effect.asSome
+        }))
       )
       const exits = yield* Effect.forEach(fibers, Fiber.await)
       const errors = exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none())
