@@ -26,6 +26,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Stagger from "../Stagger.js"
 
@@ -108,17 +109,25 @@ export const race = <A, E, R, E2, R2>(
       const winner = yield* Deferred.make<number>()
       const won = Deferred.await(winner)
       let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
+      // When the latest attempt started, as the schedule has it (see below).
       let startedAt = BigInt(0)
+      // The latest attempt's wake-up: completed when it ends, when any attempt wins, or by the
+      // timer. One signal per step, so a step costs one timer fiber and no racing fibers.
+      const wake = yield* Ref.make(yield* Deferred.make<void>())
 
       // The attempt that completes the Deferred first wins. An attempt that succeeds after
       // another has won (possible only when both finish in the same tick) is a loser: it
       // interrupts itself, so its entry in `errors` is an interruption like every other
-      // loser's.
-      const start = (attempt: Effect.Effect<A, E, R>, index: number) =>
+      // loser's. Only the latest attempt's failure wakes the loop (rule 2).
+      const start = (attempt: Effect.Effect<A, E, R>, index: number, ended: Deferred.Deferred<void>) =>
         Effect.interruptible(attempt).pipe(
           Effect.tap(() =>
-            Effect.flatMap(Deferred.succeed(winner, index), (first) => first ? Effect.void : Effect.interrupt)
+            Effect.flatMap(Deferred.succeed(winner, index), (first) =>
+              first
+                ? Effect.flatMap(Ref.get(wake), (latest) => Deferred.succeed(latest, undefined))
+                : Effect.interrupt)
           ),
+          Effect.onExit(() => Deferred.succeed(ended, undefined)),
           Effect.fork,
           // Recorded in the same uninterruptible step that forks it, so no fiber escapes.
           Effect.tap((fiber) => {
@@ -127,18 +136,24 @@ export const race = <A, E, R, E2, R2>(
           Effect.uninterruptible
         )
 
-      // Waits until attempt i has failed, any attempt has won, or the delay has passed.
-      // The delay runs from the attempt's start, not from when the wait begins, so that the
-      // loop's own work does not push every later attempt back.
-      const waitAfter = (fiber: Fiber.RuntimeFiber<A, E>, startedAt: bigint) => {
-        if (Option.isSome(delay) && Duration.lessThanOrEqualTo(delay.value, Duration.zero)) {
-          return Effect.yieldNow()
-        }
-        const done = Effect.raceFirst(Effect.asVoid(Fiber.await(fiber)), won)
-        if (Option.isNone(delay)) return done
-        const due = startedAt + Duration.toNanos(delay.value).pipe(Option.getOrElse(() => BigInt(0)))
+      const nanos = Option.map(delay, (d) => Option.getOrElse(Duration.toNanos(d), () => BigInt(0)))
+
+      // Waits until the latest attempt has ended, any attempt has won, or the delay since the
+      // latest attempt started has passed. Returns how late the timer woke the loop, if it did.
+      const waitAfter = (ended: Deferred.Deferred<void>): Effect.Effect<bigint> => {
+        if (Option.isNone(nanos)) return Effect.as(Deferred.await(ended), BigInt(0))
+        if (nanos.value === BigInt(0)) return Effect.as(Effect.yieldNow(), BigInt(0))
+        const due = startedAt + nanos.value
         return Effect.flatMap(Clock.currentTimeNanos, (now) =>
-          now >= due ? Effect.void : Effect.raceFirst(done, Effect.sleep(Duration.nanos(due - now))))
+          now >= due ?
+            Effect.succeed(now - due) :
+            Effect.acquireUseRelease(
+              Effect.forkDaemon(
+                Effect.zipRight(Effect.sleep(Duration.nanos(due - now)), Deferred.succeed(ended, undefined))
+              ),
+              () => Effect.zipRight(Deferred.await(ended), Clock.currentTimeNanos),
+              (timer) => Fiber.interruptFork(timer)
+            ).pipe(Effect.map((woke) => woke > due ? woke - due : BigInt(0))))
       }
 
       // A source that blocks (a resolver waiting for an answer) gives way to a win.
@@ -147,30 +162,28 @@ export const race = <A, E, R, E2, R2>(
         Effect.raceFirst(pull, Effect.as(won, Option.none()))
 
       while (true) {
+        let lateness = BigInt(0)
         if (fibers.length > 0) {
           // Let the attempt just started run first: one that ends at once (refused, or
-          // connected) then needs no timer and no racing fibers.
+          // connected) then needs no timer at all.
           const previous = fibers[fibers.length - 1]
-          if (previous.unsafePoll() === null) {
-            yield* Effect.yieldNow()
-          }
-          if (previous.unsafePoll() === null) {
-            yield* waitAfter(previous, startedAt)
-          }
+          if (previous.unsafePoll() === null) yield* Effect.yieldNow()
+          if (previous.unsafePoll() === null) lateness = yield* waitAfter(yield* Ref.get(wake))
         }
-        if (yield* Deferred.isDone(winner)) {
-          break
-        }
+        if (yield* Deferred.isDone(winner)) break
         const exit = yield* Effect.exit(next)
         if (Exit.isFailure(exit)) {
           sourceError = Option.some(exit.cause)
           break
         }
-        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) {
-          break
-        }
-        startedAt = yield* Clock.currentTimeNanos
-        yield* start(exit.value.value, fibers.length)
+        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) break
+        // The delay runs from each attempt's start (rule 2). A timer that woke the loop late
+        // does not move the schedule: the next attempt counts as started that much earlier, so
+        // neither the timer's lateness nor the loop's own work adds up over the steps.
+        startedAt = (yield* Clock.currentTimeNanos) - lateness
+        const ended = yield* Deferred.make<void>()
+        yield* Ref.set(wake, ended)
+        yield* start(exit.value.value, fibers.length, ended)
       }
 
       // No more attempts will start: wait for a winner or for every attempt to end.
@@ -181,8 +194,7 @@ export const race = <A, E, R, E2, R2>(
 
       const winnerIndex = yield* Deferred.poll(winner).pipe(
         Effect.flatMap(Option.match({
-          onNone: () =>
-            Effect.succeedNone,
+          onNone: () => Effect.succeedNone,
           onSome: Effect.asSome
         }))
       )
