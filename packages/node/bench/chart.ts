@@ -46,8 +46,8 @@ export interface Chart {
 }
 
 const width = 1000
-const height = 520
-const margin = { top: 56, right: 20, bottom: 92, left: 72 }
+const height = 500
+const margin = { top: 56, right: 20, bottom: 70, left: 72 }
 const plotWidth = width - margin.left - margin.right
 const plotHeight = height - margin.top - margin.bottom
 

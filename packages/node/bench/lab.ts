@@ -25,6 +25,7 @@
  * included; the median of the runs is reported.
  */
 import * as Effect from "effect/Effect"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -348,7 +349,37 @@ const cpuModel = (): string => {
 
 const loadAverage = (): string => Os.loadavg().map((n) => n.toFixed(2)).join(" / ")
 
+/** The commit, and whether the library's sources differ from it (work in progress). */
+const codeState = (): string => {
+  const git = (...args: Array<string>) =>
+    ChildProcess.execFileSync("git", args, { cwd: docsDirectory, encoding: "utf8" }).trim()
+  try {
+    const changed = git("status", "--porcelain", "--", "../packages/core/src", "../packages/node/src")
+    return `commit ${git("rev-parse", "--short", "HEAD")}` +
+      (changed === "" ? "" : `, with uncommitted changes in ${changed.split("\n").length} files of packages/*/src`)
+  } catch {
+    return "unknown (no git)"
+  }
+}
+
+/**
+ * Nice value of the bench and everything it starts (the lab's servers, the clients): -10 as
+ * root, so that other work on the machine disturbs the timings less. All clients alike.
+ */
+const benchNice = -10
+
+const raisePriority = (): string => {
+  try {
+    Os.setPriority(benchNice)
+    return `${benchNice} (the bench, the lab's servers and every client)`
+  } catch {
+    return `${Os.getPriority()} (could not raise the priority)`
+  }
+}
+
 interface Machine {
+  readonly code: string
+  readonly nice: string
   readonly cpu: string
   readonly cores: number
   readonly memory: string
@@ -359,7 +390,9 @@ interface Machine {
   readonly loadAfter: string
 }
 
-const describeMachine = (loadBefore: string): Machine => ({
+const describeMachine = (loadBefore: string, nice: string, codeBefore: string): Machine => ({
+  code: codeBefore === codeState() ? codeBefore : `${codeBefore} at the start, ${codeState()} at the end`,
+  nice,
   cpu: cpuModel(),
   cores: Os.cpus().length,
   memory: `${(Os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -442,6 +475,8 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     `- Node: ${machine.node}`,
     `- Date: ${machine.date}`,
     `- Load average (1 / 5 / 15 min) before: ${machine.loadBefore}; after: ${machine.loadAfter}`,
+    `- Nice value: ${machine.nice}`,
+    `- Code: ${machine.code}`,
     "",
     `## Results (median of ${runs} runs)`,
     "",
@@ -508,6 +543,8 @@ const program = (options: Options) =>
   Effect.gen(function*() {
     const availability = yield* Lab.available
     if (!availability.ok) return yield* Effect.fail(`lab unavailable: ${availability.reason}`)
+    const nice = raisePriority()
+    const codeBefore = codeState()
     const loadBefore = loadAverage()
     const selected = options.keys.length === 0
       ? Scenarios.all
@@ -522,7 +559,7 @@ const program = (options: Options) =>
       for (const client of clients) summaries[client] = summarize(samples[client])
       rows.push({ scenario, summaries, samples })
     }
-    const machine = describeMachine(loadBefore)
+    const machine = describeMachine(loadBefore, nice, codeBefore)
     const text = markdown(rows, options.runs, machine, options.cold)
     yield* Effect.sync(() => process.stdout.write(text))
     if (options.write && selected.length === Scenarios.all.length) {
