@@ -34,7 +34,7 @@ describe("Timeline", () => {
       Trace.Event.AttemptFailed({ at: 5, index: 0, remote: v4a, local, error: tls, code: "CERT_HAS_EXPIRED" }),
       Trace.Event.Resolved({ at: 1234.56, host: "example.test", family: 4, addresses: [v4b] }),
       Trace.Event.AttemptStarted({ at: 1234.6, index: 1, remote: v4b, local: { address: "192.0.2.100", port: 5000 } }),
-      Trace.Event.AttemptCancelled({ at: 99999.94, index: 1, remote: v4b, local: undefined })
+      Trace.Event.AttemptCancelled({ at: 99999.94, index: 1, remote: v4b, local: undefined, reason: "lost" })
     ]
     expect(Timeline.format(events, { delay: null, cancelled: "timed out" })).toEqual([
       "    0.0 ms  #0   start      192.0.2.1:443 from 192.0.2.100",

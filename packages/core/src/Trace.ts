@@ -24,7 +24,8 @@ import type { ResolveError } from "./GetAddrInfo.js"
  * - `AttemptStarted`: attempt `index` began dialling `remote`, bound to `local` if given.
  * - `AttemptFailed`: it failed with `error` (`code` is the system error code when the error has
  *   one, such as `ECONNREFUSED`).
- * - `AttemptCancelled`: it was interrupted, because another attempt won or the connect ended.
+ * - `AttemptCancelled`: it was interrupted: `reason` is `"lost"` when another attempt had won,
+ *   `"interrupted"` when the connect itself was interrupted (a timeout, the caller).
  * - `Connected`: attempt `index` won.
  *
  * @since 0.1.0
@@ -62,6 +63,7 @@ export type Event = Data.TaggedEnum<{
     readonly index: number
     readonly remote: AddrInfo
     readonly local: LocalAddress | undefined
+    readonly reason: "lost" | "interrupted"
   }
   Connected: {
     readonly at: number
@@ -83,7 +85,7 @@ export type Event = Data.TaggedEnum<{
  *   ResolveFailed: (e) => `${e.at} ms: IPv${e.family} lookup failed: ${e.error.message}`,
  *   AttemptStarted: (e) => `${e.at} ms: #${e.index} connecting to ${e.remote.address}`,
  *   AttemptFailed: (e) => `${e.at} ms: #${e.index} failed: ${e.code}`,
- *   AttemptCancelled: (e) => `${e.at} ms: #${e.index} cancelled`,
+ *   AttemptCancelled: (e) => `${e.at} ms: #${e.index} cancelled (${e.reason})`,
  *   Connected: (e) => `${e.at} ms: #${e.index} connected`
  * })
  * ```

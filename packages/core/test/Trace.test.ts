@@ -3,7 +3,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Ref from "effect/Ref"
+import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import { lookups, makeDialer, runFor, v4, v6 } from "./support/net.js"
 
@@ -12,7 +14,7 @@ const line = Trace.Event.$match({
   ResolveFailed: (e) => `${e.at} lookup IPv${e.family} failed: ${e.error.message}`,
   AttemptStarted: (e) => `${e.at} #${e.index} start ${e.remote.address}`,
   AttemptFailed: (e) => `${e.at} #${e.index} failed ${e.code}`,
-  AttemptCancelled: (e) => `${e.at} #${e.index} cancelled`,
+  AttemptCancelled: (e) => `${e.at} #${e.index} cancelled (${e.reason})`,
   Connected: (e) => `${e.at} #${e.index} connected ${e.remote.address}`
 })
 
@@ -47,7 +49,7 @@ describe("Trace: the race as data", () => {
         "25 #0 failed ENETUNREACH",
         "25 #1 start 192.0.2.1",
         "275 #2 start 2001:db8::2",
-        "305 #1 cancelled",
+        "305 #1 cancelled (lost)",
         "305 #2 connected 2001:db8::2"
       ])
     }))
@@ -106,5 +108,26 @@ describe("Trace: the race as data", () => {
       const attempts = spans.filter((s) => s.name === "stagger.attempt")
       expect(attempts.map((s) => s.attributes.get("net.peer.ip"))).toEqual([v6(1).address, v4(1).address])
       expect(attempts.every((s) => s.status._tag === "Ended")).toBe(true)
+    }))
+})
+
+describe("Trace: why an attempt was cancelled", () => {
+  it.effect("interrupting the connect cancels the running attempts with reason \"interrupted\"", () =>
+    Effect.gen(function*() {
+      const events = yield* Ref.make<ReadonlyArray<Trace.Event>>([])
+      const { dialer } = yield* makeDialer
+      const fiber = yield* Effect.scoped(HappyEyeballs.connectWith({
+        host: "example.test",
+        port: 443,
+        onEvent: (event) => Ref.update(events, (es) => [...es, event]),
+        dial: dialer({ [v6(1).address]: "hang", [v4(1).address]: "hang" })
+      })).pipe(
+        Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } })),
+        Effect.fork
+      )
+      yield* TestClock.adjust(300)
+      yield* Fiber.interrupt(fiber)
+      const cancelled = (yield* Ref.get(events)).filter((e) => e._tag === "AttemptCancelled").map(line)
+      expect(cancelled.sort()).toEqual(["300 #0 cancelled (interrupted)", "300 #1 cancelled (interrupted)"])
     }))
 })

@@ -125,9 +125,8 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
   Effect.gen(function*() {
     const events = yield* Ref.make<ReadonlyArray<Trace.Event>>([])
     const timeline = yield* Ref.make(Timeline.initial)
-    // Why an attempt was cancelled is known only after: a `Connected` event follows when another
-    // attempt won; otherwise the connect itself ended (timeout, Ctrl-C). Cancellations wait here
-    // for the next event or the end, a few microseconds at most.
+    // An attempt cancelled because another won says so (`reason: "lost"`). One cancelled because
+    // the connect itself was interrupted waits here until the end tells timeout from Ctrl-C.
     const cancelled = yield* Ref.make<ReadonlyArray<Trace.Event>>([])
     // One line at a time, in the order the events were stamped.
     const printing = yield* Effect.makeSemaphore(1)
@@ -147,9 +146,10 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
       printing.withPermits(1)(Effect.gen(function*() {
         yield* Ref.update(events, (all) => [...all, event])
         if (race.json) return
-        if (event._tag === "AttemptCancelled") return yield* Ref.update(cancelled, (all) => [...all, event])
-        yield* flush(event._tag === "Connected" ? "another attempt won" : "cancelled")
-        yield* print(event, "cancelled")
+        if (event._tag === "AttemptCancelled" && event.reason === "interrupted") {
+          return yield* Ref.update(cancelled, (all) => [...all, event])
+        }
+        yield* print(event, "another attempt won")
       }))
 
     const start = yield* Clock.currentTimeNanos

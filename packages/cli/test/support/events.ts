@@ -28,6 +28,6 @@ export const race: ReadonlyArray<Trace.Event> = [
   }),
   Trace.Event.AttemptStarted({ at: 21.1, index: 1, remote: v4a, local: undefined }),
   Trace.Event.AttemptStarted({ at: 271.1, index: 2, remote: v4b, local: undefined }),
-  Trace.Event.AttemptCancelled({ at: 271.96, index: 1, remote: v4a, local: undefined }),
+  Trace.Event.AttemptCancelled({ at: 271.96, index: 1, remote: v4a, local: undefined, reason: "lost" }),
   Trace.Event.Connected({ at: 272.04, index: 2, remote: v4b, local: undefined })
 ]

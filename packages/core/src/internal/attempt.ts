@@ -21,13 +21,20 @@ export interface Connected<C> {
   readonly index: number
 }
 
-const ended =
-  (index: number, remote: AddrInfo, local: LocalAddress | undefined, cause: Cause.Cause<unknown>) =>
-  (at: number): Trace.Event => {
-    if (Cause.isInterruptedOnly(cause)) return Trace.Event.AttemptCancelled({ at, index, remote, local })
-    const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
-    return Trace.Event.AttemptFailed({ at, index, remote, local, error, code: trace.codeOf(error) })
+const ended = (
+  index: number,
+  remote: AddrInfo,
+  local: LocalAddress | undefined,
+  cause: Cause.Cause<unknown>,
+  lost: boolean
+) =>
+(at: number): Trace.Event => {
+  if (Cause.isInterruptedOnly(cause)) {
+    return Trace.Event.AttemptCancelled({ at, index, remote, local, reason: lost ? "lost" : "interrupted" })
   }
+  const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+  return Trace.Event.AttemptFailed({ at, index, remote, local, error, code: trace.codeOf(error) })
+}
 
 /** The attributes of an attempt's span. */
 export const spanAttributes = (remote: AddrInfo, local: LocalAddress | undefined, index: number) => ({
@@ -40,7 +47,8 @@ export const spanAttributes = (remote: AddrInfo, local: LocalAddress | undefined
 
 /**
  * Dials in a scope from `openScope`, interruptibly, in a `stagger.attempt` span unless `span`
- * is false (a connect of one attempt is one span). A failed or interrupted attempt closes its
+ * is false (a connect of one attempt is one span). `won` tells, when the attempt is
+ * interrupted, whether another attempt had already connected. A failed or interrupted attempt closes its
  * scope before it ends, so a loser's resources are gone as soon as it has lost.
  */
 export const make = <C, E, R>(
@@ -50,7 +58,8 @@ export const make = <C, E, R>(
   remote: AddrInfo,
   local: LocalAddress | undefined,
   index: number,
-  span = true
+  span = true,
+  won: Effect.Effect<boolean> = Effect.succeed(false)
 ): Effect.Effect<Connected<C>, E, R> => {
   const traced = <A, E2, R2>(dialing: Effect.Effect<A, E2, R2>) =>
     span ?
@@ -70,7 +79,10 @@ export const make = <C, E, R>(
             Exit.isSuccess(exit) ?
               Effect.succeed({ connection: exit.value, scope, remote, local, index }) :
               Scope.close(scope, exit).pipe(
-                Effect.zipRight(recorder.emit(ended(index, remote, local, exit.cause))),
+                Effect.zipRight(Effect.flatMap(
+                  won,
+                  (lost) => recorder.emit(ended(index, remote, local, exit.cause, lost))
+                )),
                 Effect.zipRight(Effect.failCause(exit.cause))
               )
           )

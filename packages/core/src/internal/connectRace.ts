@@ -74,8 +74,13 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     })
 
     // Attempts, in order: each remote as it is resolved, with each local of its family.
+    // Whether an attempt has connected: a cancelled attempt then lost, rather than being cut
+    // short by the connect's own interruption.
+    const someoneWon = yield* Ref.make(false)
     const attemptOf = ([remote, local]: Pair, index: number) =>
-      attempt.make(options.dial, recorder, openScope, remote, local, index)
+      attempt.make(options.dial, recorder, openScope, remote, local, index, true, Ref.get(someoneWon)).pipe(
+        Effect.tap(() => Ref.set(someoneWon, true))
+      )
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined
