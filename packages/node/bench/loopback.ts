@@ -6,7 +6,7 @@
  * cost: node's dial alone, and core's `connectWith` over a dial that does no I/O. Then heap and
  * libuv resources before and after 10,000 connects.
  *
- *   npx tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3]
+ *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process]
  *
  * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
  */
@@ -17,11 +17,28 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 
-const N = Number(process.argv[2] ?? 2000)
-const ROUNDS = Number(process.argv[3] ?? 3)
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"))
+const N = Number(args[0] ?? 2000)
+const ROUNDS = Number(args[1] ?? 3)
+// With --same-process the server shares this process's event loop and core, as in the
+// measurement of REFERENCE.md §4 (raw ~170 us); by default it runs in a child process.
+const SAME_PROCESS = process.argv.includes("--same-process")
 const HOST = "127.0.0.1"
 
 const startServer = () =>
+  SAME_PROCESS ? startLocalServer() : startChildServer()
+
+const startLocalServer = () =>
+  new Promise<{ port: number; child: { kill: () => void } }>((resolve) => {
+    const server = Net.createServer((s) => {
+      s.on("error", () => {})
+      s.resume()
+    })
+    server.listen({ host: HOST, port: 0, backlog: 4096 }, () =>
+      resolve({ port: (server.address() as Net.AddressInfo).port, child: { kill: () => server.close() } }))
+  })
+
+const startChildServer = () =>
   new Promise<{ port: number; child: ChildProcess.ChildProcess }>((resolve, reject) => {
     const child = ChildProcess.spawn(process.execPath, [
       "-e",
