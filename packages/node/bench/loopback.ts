@@ -25,8 +25,7 @@ const ROUNDS = Number(args[1] ?? 3)
 const SAME_PROCESS = process.argv.includes("--same-process")
 const HOST = "127.0.0.1"
 
-const startServer = () =>
-  SAME_PROCESS ? startLocalServer() : startChildServer()
+const startServer = () => SAME_PROCESS ? startLocalServer() : startChildServer()
 
 const startLocalServer = () =>
   new Promise<{ port: number; child: { kill: () => void } }>((resolve) => {
