@@ -60,6 +60,8 @@ export interface State {
 }
 
 /**
+ * The state before the first event.
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -279,6 +281,8 @@ export const handshakeFailed = (at: number, winner: Connected, error: unknown): 
   )
 
 /**
+ * Whether an event is the winner's `Connected`.
+ *
  * @since 0.1.0
  * @category guards
  */
