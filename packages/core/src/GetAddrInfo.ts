@@ -9,6 +9,7 @@ import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import type { AddrInfo, FamilyOption } from "./AddrInfo.js"
+import * as errors from "./internal/errors.js"
 
 /**
  * A failed resolution. `family` is the family that was asked for (`0` for both); when both
@@ -27,6 +28,23 @@ export class ResolveError extends Data.TaggedError("ResolveError")<{
   readonly cause?: unknown
   readonly errors?: ReadonlyArray<ResolveError> | undefined
 }> {}
+
+/**
+ * One `ResolveError` for both families' failures: their one message if they agree, else
+ * `Multiple exceptions: ...` (the seed's rule), with each error in `errors` and their `code` if
+ * they share it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const combineResolveErrors = (host: string, failures: ReadonlyArray<ResolveError>): ResolveError =>
+  new ResolveError({
+    host,
+    family: 0,
+    message: errors.combinedMessage(failures),
+    code: failures.every((e) => e.code === failures[0]?.code) ? failures[0]?.code : undefined,
+    errors: failures
+  })
 
 /**
  * Whether a value is a `ResolveError`.

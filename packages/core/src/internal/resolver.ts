@@ -25,7 +25,6 @@ import * as Stream from "effect/Stream"
 import type { AddrInfo, Family, FamilyOption } from "../AddrInfo.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as Resolver from "../Resolver.js"
-import * as errors from "./errors.js"
 import * as validate from "./validate.js"
 import * as weave from "./weave.js"
 
@@ -142,9 +141,7 @@ const bothFailed = (
   const errs = failures.flatMap((cause) => Option.toArray(Cause.failureOption(cause)))
   // A defect in a lookup is not a resolution failure: it is kept as it is.
   if (errs.length < failures.length) return Cause.parallel(failures[0], failures[1])
-  return Cause.fail(
-    new GetAddrInfo.ResolveError({ host, family: 0, message: errors.combinedMessage(errs), errors: errs })
-  )
+  return Cause.fail(GetAddrInfo.combineResolveErrors(host, errs))
 }
 
 const openConcurrent = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open =>

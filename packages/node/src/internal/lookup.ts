@@ -119,17 +119,7 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           }),
           ([v6, v4]) => {
             if (Either.isLeft(v6) && Either.isLeft(v4)) {
-              const errors = [v6.left, v4.left]
-              const same = v6.left.message === v4.left.message
-              return Effect.fail(
-                new GetAddrInfo.ResolveError({
-                  host,
-                  family: 0,
-                  code: v6.left.code === v4.left.code ? v6.left.code : undefined,
-                  message: same ? v6.left.message : `Multiple exceptions: ${v6.left.message}, ${v4.left.message}`,
-                  errors
-                })
-              )
+              return Effect.fail(GetAddrInfo.combineResolveErrors(host, [v6.left, v4.left]))
             }
             return Effect.succeed([...Either.getOrElse(v6, () => []), ...Either.getOrElse(v4, () => [])])
           }
