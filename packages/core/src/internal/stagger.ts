@@ -156,10 +156,20 @@ export const race = <A, E, R, E2, R2>(
             ).pipe(Effect.map((woke) => woke > due ? woke - due : BigInt(0))))
       }
 
-      // A source that blocks (a resolver waiting for an answer) gives way to a win.
-      const next: Pull<Effect.Effect<A, E, R>, E2, R2> = isSync ?
-        pull :
-        Effect.raceFirst(pull, Effect.as(won, Option.none()))
+      // A source that blocks (a resolver waiting for an answer) gives way to a win. Most pulls
+      // answer at once, so the pull runs first on its own and is raced only if it waits.
+      const next: Pull<Effect.Effect<A, E, R>, E2, R2> = isSync ? pull : Effect.flatMap(
+        Effect.fork(pull),
+        (fiber) =>
+          Effect.flatMap(Effect.yieldNow(), () => {
+            const done = fiber.unsafePoll()
+            return done !== null ?
+              done :
+              Effect.raceFirst(Fiber.join(fiber), Effect.as(won, Option.none())).pipe(
+                Effect.ensuring(Fiber.interrupt(fiber))
+              )
+          })
+      )
 
       while (true) {
         let lateness = BigInt(0)
