@@ -22,8 +22,8 @@ describe("stagger demo", () => {
         expect.stringMatching(new RegExp(`^#0   failed     \\[::1\\]:${port}  E[A-Z]+$`)),
         `#1   start      127.0.0.2:${port}  (#0 failed)`,
         `#2   start      127.0.0.3:${port}  (250 ms after #1)`,
-        `#1   cancelled  127.0.0.2:${port}  (another attempt won)`,
-        `#2   connected  127.0.0.3:${port}`
+        `#2   connected  127.0.0.3:${port}`,
+        `#1   cancelled  127.0.0.2:${port}  (another attempt won)`
       ])
       expect(stdout).toMatch(new RegExp(`^\\* connected to 127\\.0\\.0\\.3:${port} from .* \\(attempt #2 of 3\\)`, "m"))
       expect(stdout).toContain(`* sent "hello", the echo server answered "hello"`)

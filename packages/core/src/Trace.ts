@@ -26,7 +26,8 @@ import type { ResolveError } from "./GetAddrInfo.js"
  *   one, such as `ECONNREFUSED`).
  * - `AttemptCancelled`: it was interrupted: `reason` is `"lost"` when another attempt had won,
  *   `"interrupted"` when the connect itself was interrupted (a timeout, the caller).
- * - `Connected`: attempt `index` won.
+ * - `Connected`: attempt `index` won, told the moment it connected: before the losers'
+ *   `AttemptCancelled` events, whose cancellation it caused.
  *
  * @since 0.1.0
  * @category models

@@ -49,8 +49,9 @@ describe("Trace: the race as data", () => {
         "25 #0 failed ENETUNREACH",
         "25 #1 start 192.0.2.1",
         "275 #2 start 2001:db8::2",
-        "305 #1 cancelled (lost)",
-        "305 #2 connected 2001:db8::2"
+        // The winner is told first: the losers are cancelled because it connected.
+        "305 #2 connected 2001:db8::2",
+        "305 #1 cancelled (lost)"
       ])
     }))
 

@@ -81,6 +81,9 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       attempt.make(options.dial, recorder, openScope, remote, local, index, true, Ref.get(someoneWon)).pipe(
         Effect.tap(() => Ref.set(someoneWon, true))
       )
+    // Told as the winner connects, before the losers are cancelled and closed.
+    const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) =>
+      recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined
@@ -150,14 +153,14 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
                 return Effect.zipRight(Ref.update(remotesSeen, (n) => n + 1), pull)
               })
           )
-        return yield* stagger.race(pull, stagger.decodeDelay(delay), false)
+        return yield* stagger.race(pull, stagger.decodeDelay(delay), false, onWin)
       })) :
       stagger.staggeredRace(
         Stream.map(
           Stream.zipWithIndex(pairsStream(resolved, locals)),
           ([pair, index]) => attemptOf(pair, index)
         ),
-        { delay }
+        { delay, onWin }
       )
 
     const failure = (result: stagger.Result<E, unknown>) =>
@@ -208,9 +211,6 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
             })
           )
         }),
-        Effect.tap(({ index, local, remote }) =>
-          recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
-        ),
         Effect.map(({ connection }) => connection)
       )
     )

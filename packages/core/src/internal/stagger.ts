@@ -98,10 +98,19 @@ export const decodeDelay = (delay: Duration.DurationInput | null): Option.Option
 export const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
   Predicate.hasProperty(u, Stream.StreamTypeId)
 
+/**
+ * Runs in the winner's fiber the moment it has won, before any loser is interrupted: what a
+ * caller reports as "connected" is then told before the losers' cancellations.
+ */
+export type OnWin<A> = (value: A, index: number) => Effect.Effect<void>
+
+const noWinHook: OnWin<unknown> = () => Effect.void
+
 export const race = <A, E, R, E2, R2>(
   pull: Pull<Effect.Effect<A, E, R>, E2, R2>,
   delay: Option.Option<Duration.Duration>,
-  isSync: boolean
+  isSync: boolean,
+  onWin: OnWin<A> = noWinHook
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> =>
   Effect.suspend(() => {
     const fibers: Array<Fiber.RuntimeFiber<A, E>> = []
@@ -121,10 +130,13 @@ export const race = <A, E, R, E2, R2>(
       // loser's. Only the latest attempt's failure wakes the loop (rule 2).
       const start = (attempt: Effect.Effect<A, E, R>, index: number, ended: Deferred.Deferred<void>) =>
         Effect.interruptible(attempt).pipe(
-          Effect.tap(() =>
+          Effect.tap((value) =>
             Effect.flatMap(Deferred.succeed(winner, index), (first) =>
               first
-                ? Effect.flatMap(Ref.get(wake), (latest) => Deferred.succeed(latest, undefined))
+                ? Effect.zipRight(
+                  onWin(value, index),
+                  Effect.flatMap(Ref.get(wake), (latest) => Deferred.succeed(latest, undefined))
+                )
                 : Effect.interrupt)
           ),
           Effect.onExit(() => Deferred.succeed(ended, undefined)),
@@ -221,10 +233,10 @@ export const race = <A, E, R, E2, R2>(
 /** @internal */
 export const staggeredRace = <A, E, R, E2 = never, R2 = never>(
   attempts: Stream.Stream<Effect.Effect<A, E, R>, E2, R2> | Iterable<Effect.Effect<A, E, R>>,
-  options: { readonly delay: Duration.DurationInput | null }
+  options: { readonly delay: Duration.DurationInput | null; readonly onWin?: OnWin<A> | undefined }
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> => {
   const delay = decodeDelay(options.delay)
   return isStream(attempts) ?
-    Effect.scoped(Effect.flatMap(pullStream(attempts), (pull) => race(pull, delay, false))) :
-    Effect.flatMap(pullIterable(attempts), (pull) => race(pull, delay, true))
+    Effect.scoped(Effect.flatMap(pullStream(attempts), (pull) => race(pull, delay, false, options.onWin))) :
+    Effect.flatMap(pullIterable(attempts), (pull) => race(pull, delay, true, options.onWin))
 }
