@@ -2,9 +2,11 @@
  * Loopback throughput: sequential connect + close of an IP literal with `createConnectedSock`
  * against a raw `net.connect` loop, in the same run, to a server in a child process (so that
  * accepting costs neither side's event loop). The modes take turns for a few rounds and each
- * keeps its best round, which is what a busy machine can measure. Two more modes split the
- * cost: node's dial alone, and core's `connectWith` over a dial that does no I/O. Then heap and
- * libuv resources before and after 10,000 connects.
+ * keeps its best round, which is what a busy machine can measure. Three more modes split the
+ * cost: node's dial alone; the floor of any connect built as the design asks (the dial in a
+ * scope of its own, in a span, inside the caller's scope), with no argument checks, resolver or
+ * race; and core's `connectWith` over a dial that does no I/O. Then heap and libuv resources
+ * before and after 10,000 connects.
  *
  *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process]
  *
@@ -13,7 +15,10 @@
 import { HappyEyeballs } from "@effect-stagger/core"
 import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Scope from "effect/Scope"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 
@@ -69,6 +74,20 @@ const main = async () => {
   const remote = { family: 4 as const, address: HOST, port }
   const connect = Effect.scoped(NodeHappyEyeballs.createConnectedSock(HOST, port))
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
+  // One attempt's bare minimum: a span, a child scope closed at once on failure, the dial.
+  const floor = Effect.scoped(
+    Effect.flatMap(
+      Effect.scope,
+      (caller) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(Scope.fork(caller, ExecutionStrategy.sequential), (attempt) =>
+            Effect.onError(
+              restore(Scope.extend(NodeHappyEyeballs.dial(remote, undefined), attempt)),
+              (cause) => Scope.close(attempt, Exit.failCause(cause))
+            ))
+        )
+    ).pipe(Effect.withSpan("floor", { kind: "client", captureStackTrace: false, attributes: { host: HOST, port } }))
+  )
 
   const modes: Record<string, (n: number) => Promise<unknown>> = {
     "raw net.connect": async (n) => {
@@ -80,6 +99,7 @@ const main = async () => {
     },
     "(node dial alone, no race)": (n) =>
       runtime.runPromise(Effect.repeatN(Effect.scoped(NodeHappyEyeballs.dial(remote, undefined)), n - 1)),
+    "(floor: span + attempt scope + dial)": (n) => runtime.runPromise(Effect.repeatN(floor, n - 1)),
     "(core connectWith, dial without I/O)": (n) =>
       runtime.runPromise(
         Effect.repeatN(Effect.scoped(HappyEyeballs.connectWith({ host: HOST, port, dial: () => Effect.void })), n - 1)
