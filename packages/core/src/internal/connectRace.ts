@@ -73,17 +73,18 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       scopes.push(scope)
     })
 
-    // Attempts, in order: each remote as it is resolved, with each local of its family.
-    // Whether an attempt has connected: a cancelled attempt then lost, rather than being cut
-    // short by the connect's own interruption.
+    // Whether an attempt has won: a cancelled attempt then lost, rather than being cut short
+    // by the connect's own interruption. Set, and the win told, in the winner's fiber before
+    // any loser is cancelled.
     const someoneWon = yield* Ref.make(false)
-    const attemptOf = ([remote, local]: Pair, index: number) =>
-      attempt.make(options.dial, recorder, openScope, remote, local, index, true, Ref.get(someoneWon)).pipe(
-        Effect.tap(() => Ref.set(someoneWon, true))
-      )
-    // Told as the winner connects, before the losers are cancelled and closed.
     const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) =>
-      recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+      Effect.zipRight(
+        Ref.set(someoneWon, true),
+        recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+      )
+    // Attempts, in order: each remote as it is resolved, with each local of its family.
+    const attemptOf = ([remote, local]: Pair, index: number) =>
+      attempt.make(options.dial, recorder, openScope, remote, local, index, true, Ref.get(someoneWon))
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined
