@@ -145,6 +145,21 @@ describe("rule 2: \"Attempt i+1 is pulled and started when `delay` has passed si
       ])
     }))
 
+  it.effect("attempt i fails at the moment its delay ends: attempt i+1 gets its own full delay", () =>
+    Effect.gen(function*() {
+      const { attempt, log } = yield* recorder
+      // The failure and the timer of c0 are both due at 100. Whichever the loop sees first,
+      // c1 starts at 100 and c2 waits for c1's delay, not for a timer set for c0.
+      const fiber = yield* Effect.fork(
+        Stagger.staggeredRace([attempt("c0", fail(100)), attempt("c1", hang), attempt("c2", hang)], { delay: 100 })
+      )
+      yield* TestClock.adjust(150)
+      expect([...(yield* log)].sort()).toEqual(["0 start c0", "100 fail c0", "100 start c1"])
+      yield* TestClock.adjust(50)
+      expect((yield* log).slice(3)).toEqual(["200 start c2"])
+      yield* Fiber.interrupt(fiber)
+    }))
+
   it.effect("\"Only the immediately preceding attempt's failure starts the next one early.\"", () =>
     Effect.gen(function*() {
       const { attempt, log, note } = yield* recorder

@@ -12,21 +12,20 @@
  * fails, someone wins or the delay passes, pull the next, go on.
  *
  * Each attempt runs in a fiber of its own; the fibers themselves are the record of what
- * happened (their exits become `errors`), and a `Deferred` holds the winner's index.
+ * happened (their exits become `errors`); the winner's index and the count of running
+ * attempts are plain variables, and latches wake the loop.
  *
  * @internal
  */
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import type * as Stagger from "../Stagger.js"
 
@@ -41,14 +40,28 @@ export interface Result<E, E2> {
  */
 export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 
+/**
+ * Where the race takes its attempts from. `ready` tells, without running anything, that `pull`
+ * will answer without waiting; it may say `false` when unsure, never `true` wrongly. A pull
+ * that may wait runs in a fiber of its own, raced against a win; one that is ready runs in
+ * the race's own fiber, which costs a fiber and a yield less per attempt.
+ */
+export interface Source<A, E2, R2> {
+  readonly pull: Pull<A, E2, R2>
+  readonly ready: () => boolean
+}
+
+const always = () => true
+
 /** A generator is advanced once per attempt; a throw from it is a defect of the source. */
-const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Pull<A, never, never>> =>
+const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Source<A, never, never>> =>
   Effect.sync(() => {
     const iterator = iterable[Symbol.iterator]()
-    return Effect.sync(() => {
+    const pull = Effect.sync(() => {
       const next = iterator.next()
-      return next.done ? Option.none() : Option.some(next.value)
+      return next.done ? Option.none<A>() : Option.some(next.value)
     })
+    return { pull, ready: always }
   })
 
 /** The source's failure, carried as an element past `Stream.toPull`. */
@@ -65,7 +78,7 @@ class SourceFailure<E2> {
 const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
   Effect.map(
     Stream.toPull(Stream.catchAllCause(stream, (cause) => Stream.make(new SourceFailure(cause)))),
-    (pullChunk): Pull<A, E2, R2> => {
+    (pullChunk): Source<A, E2, R2> => {
       let buffer: Chunk.Chunk<A | SourceFailure<E2>> = Chunk.empty()
       const pull: Pull<A, E2, R2> = Effect.suspend(() => {
         if (Chunk.isNonEmpty(buffer)) {
@@ -83,7 +96,7 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
           })
         )
       })
-      return pull
+      return { pull, ready: () => Chunk.isNonEmpty(buffer) }
     }
   )
 
@@ -107,82 +120,114 @@ export type OnWin<A> = (value: A, index: number) => Effect.Effect<void>
 const noWinHook: OnWin<unknown> = () => Effect.void
 
 export const race = <A, E, R, E2, R2>(
-  pull: Pull<Effect.Effect<A, E, R>, E2, R2>,
+  source: Source<Effect.Effect<A, E, R>, E2, R2>,
   delay: Option.Option<Duration.Duration>,
-  isSync: boolean,
   onWin: OnWin<A> = noWinHook
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> =>
   Effect.suspend(() => {
+    // The race's state is plain variables: every change is one synchronous step of one fiber,
+    // and JavaScript runs one at a time. Latches wake the loop (a Deferred costs several
+    // times more to make, which a connect of one attempt notices).
     const fibers: Array<Fiber.RuntimeFiber<A, E>> = []
-    return Effect.gen(function*() {
-      const winner = yield* Deferred.make<number>()
-      const won = Deferred.await(winner)
-      let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
-      // When the latest attempt started, as the schedule has it (see below).
-      let startedAt = BigInt(0)
-      // The latest attempt's wake-up: completed when it ends, when any attempt wins, or by the
-      // timer. One signal per step, so a step costs one timer fiber and no racing fibers.
-      const wake = yield* Ref.make(yield* Deferred.make<void>())
+    let winner = -1
+    // Attempts started and not yet ended, and whether any more will start.
+    let running = 0
+    let exhausted = false
+    // Opened on a win, or when the last attempt ends once no more will start.
+    const decided = Effect.unsafeMakeLatch(false)
+    // The latest attempt's wake-up: opened when it ends, when any attempt wins, or by the
+    // timer. One latch per step, and no racing fibers.
+    let latest = Effect.unsafeMakeLatch(false)
+    let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
 
-      // The attempt that completes the Deferred first wins. An attempt that succeeds after
-      // another has won (possible only when both finish in the same tick) is a loser: it
-      // interrupts itself, so its entry in `errors` is an interruption like every other
-      // loser's. Only the latest attempt's failure wakes the loop (rule 2).
-      const start = (attempt: Effect.Effect<A, E, R>, index: number, ended: Deferred.Deferred<void>) =>
-        Effect.interruptible(attempt).pipe(
-          Effect.tap((value) =>
-            Effect.flatMap(Deferred.succeed(winner, index), (first) =>
-              first
-                ? Effect.zipRight(
-                  onWin(value, index),
-                  Effect.flatMap(Ref.get(wake), (latest) => Deferred.succeed(latest, undefined))
-                )
-                : Effect.interrupt)
-          ),
-          Effect.onExit(() => Deferred.succeed(ended, undefined)),
-          Effect.fork,
-          // Recorded in the same uninterruptible step that forks it, so no fiber escapes.
-          Effect.tap((fiber) => {
-            fibers.push(fiber)
-          }),
-          Effect.uninterruptible
-        )
-
-      const nanos = Option.map(delay, (d) => Option.getOrElse(Duration.toNanos(d), () => BigInt(0)))
-
-      // Waits until the latest attempt has ended, any attempt has won, or the delay since the
-      // latest attempt started has passed. Returns how late the timer woke the loop, if it did.
-      const waitAfter = (ended: Deferred.Deferred<void>): Effect.Effect<bigint> => {
-        if (Option.isNone(nanos)) return Effect.as(Deferred.await(ended), BigInt(0))
-        if (nanos.value === BigInt(0)) return Effect.as(Effect.yieldNow(), BigInt(0))
-        const due = startedAt + nanos.value
-        return Effect.flatMap(Clock.currentTimeNanos, (now) =>
-          now >= due ?
-            Effect.succeed(now - due) :
-            Effect.acquireUseRelease(
-              Effect.forkDaemon(
-                Effect.zipRight(Effect.sleep(Duration.nanos(due - now)), Deferred.succeed(ended, undefined))
-              ),
-              () => Effect.zipRight(Deferred.await(ended), Clock.currentTimeNanos),
-              (timer) => Fiber.interruptFork(timer)
-            ).pipe(Effect.map((woke) => woke > due ? woke - due : BigInt(0))))
-      }
-
-      // A source that blocks (a resolver waiting for an answer) gives way to a win. Most pulls
-      // answer at once, so the pull runs first on its own and is raced only if it waits.
-      const next: Pull<Effect.Effect<A, E, R>, E2, R2> = isSync ? pull : Effect.flatMap(
-        Effect.fork(pull),
-        (fiber) =>
-          Effect.flatMap(Effect.yieldNow(), () => {
-            const done = fiber.unsafePoll()
-            return done !== null ?
-              done :
-              Effect.raceFirst(Fiber.join(fiber), Effect.as(won, Option.none())).pipe(
-                Effect.ensuring(Fiber.interrupt(fiber))
-              )
-          })
+    // The first attempt to succeed wins. An attempt that succeeds after another has won
+    // (possible only when both finish in the same tick) is a loser: it interrupts itself, so
+    // its entry in `errors` is an interruption like every other loser's. Only the latest
+    // attempt's end wakes the loop (rule 2).
+    const ended = (wake: Effect.Latch) =>
+      Effect.sync(() => {
+        wake.unsafeOpen()
+        running--
+        if (exhausted && running === 0) decided.unsafeOpen()
+      })
+    const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
+      Effect.interruptible(attempt).pipe(
+        Effect.tap((value) => {
+          if (winner !== -1) return Effect.interrupt
+          winner = index
+          return Effect.zipRight(
+            onWin(value, index),
+            Effect.sync(() => {
+              latest.unsafeOpen()
+              decided.unsafeOpen()
+            })
+          )
+        }),
+        Effect.onExit(() => ended(wake)),
+        Effect.fork,
+        // Counted and recorded in the same uninterruptible step that forks it, so no fiber
+        // escapes; the child runs only once this fiber yields.
+        Effect.tap((fiber) => {
+          running++
+          fibers.push(fiber)
+        }),
+        Effect.uninterruptible
       )
 
+    const nanos = Option.map(delay, (d) => Option.getOrElse(Duration.toNanos(d), () => BigInt(0)))
+
+    // The timer: one fiber that sleeps until `due`, when the latest attempt's delay is over,
+    // then opens its latch. An attempt that ends first moves `due` on and the same fiber
+    // sleeps the rest: a race whose attempts fail fast costs one timer, not one per step.
+    // `due` is set with `latest`, in one step, so the timer never opens a latch early.
+    let due = BigInt(0)
+    let timer: Fiber.RuntimeFiber<void> | undefined
+    const timing: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeNanos, (now) => {
+      if (now < due) return Effect.zipRight(Effect.sleep(Duration.nanos(due - now)), timing)
+      latest.unsafeOpen()
+      timer = undefined
+      return Effect.void
+    })
+    const stopTimer = Effect.suspend(() => timer === undefined ? Effect.void : Fiber.interrupt(timer))
+
+    // Waits until the latest attempt has ended, any attempt has won, or the delay since the
+    // latest attempt started has passed. Returns how late the timer woke the loop, if it did.
+    const waitAfter = (wake: Effect.Latch): Effect.Effect<bigint> => {
+      if (Option.isNone(nanos)) return Effect.as(wake.await, BigInt(0))
+      if (nanos.value === BigInt(0)) return Effect.as(Effect.yieldNow(), BigInt(0))
+      const stepDue = due
+      return Effect.flatMap(Clock.currentTimeNanos, (now) => {
+        if (now >= stepDue) return Effect.succeed(now - stepDue)
+        const started = timer === undefined || timer.unsafePoll() !== null ?
+          Effect.tap(Effect.forkDaemon(timing), (fiber) => {
+            timer = fiber
+          }) :
+          Effect.void
+        return Effect.zipRight(started, Effect.zipRight(wake.await, Clock.currentTimeNanos)).pipe(
+          Effect.map((woke) => woke > stepDue ? woke - stepDue : BigInt(0))
+        )
+      })
+    }
+
+    // A source that waits (a resolver waiting for an answer) gives way to a win: its pull
+    // runs in a fiber of its own, raced against the win if it has not answered after a
+    // yield. A source that is ready answers in this fiber.
+    const { pull, ready } = source
+    const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.flatMap(
+      Effect.fork(pull),
+      (fiber) =>
+        Effect.flatMap(Effect.yieldNow(), () => {
+          const done = fiber.unsafePoll()
+          return done !== null ?
+            done :
+            Effect.raceFirst(Fiber.join(fiber), Effect.as(decided.await, Option.none())).pipe(
+              Effect.ensuring(Fiber.interrupt(fiber))
+            )
+        })
+    )
+    const next = Effect.suspend(() => ready() ? pull : waiting)
+
+    return Effect.gen(function*() {
       while (true) {
         let lateness = BigInt(0)
         if (fibers.length > 0) {
@@ -190,44 +235,38 @@ export const race = <A, E, R, E2, R2>(
           // connected) then needs no timer at all.
           const previous = fibers[fibers.length - 1]
           if (previous.unsafePoll() === null) yield* Effect.yieldNow()
-          if (previous.unsafePoll() === null) lateness = yield* waitAfter(yield* Ref.get(wake))
+          if (previous.unsafePoll() === null) lateness = yield* waitAfter(latest)
         }
-        if (yield* Deferred.isDone(winner)) break
+        if (winner !== -1) break
         const exit = yield* Effect.exit(next)
         if (Exit.isFailure(exit)) {
           sourceError = Option.some(exit.cause)
           break
         }
-        if (Option.isNone(exit.value) || (yield* Deferred.isDone(winner))) break
+        if (Option.isNone(exit.value) || winner !== -1) break
         // The delay runs from each attempt's start (rule 2). A timer that woke the loop late
         // does not move the schedule: the next attempt counts as started that much earlier, so
         // neither the timer's lateness nor the loop's own work adds up over the steps.
-        startedAt = (yield* Clock.currentTimeNanos) - lateness
-        const ended = yield* Deferred.make<void>()
-        yield* Ref.set(wake, ended)
-        yield* start(exit.value.value, fibers.length, ended)
+        due = (yield* Clock.currentTimeNanos) - lateness + Option.getOrElse(nanos, () => BigInt(0))
+        latest = Effect.unsafeMakeLatch(false)
+        yield* start(exit.value.value, fibers.length, latest)
       }
 
       // No more attempts will start: wait for a winner or for every attempt to end.
-      if (fibers.length > 0 && !(yield* Deferred.isDone(winner))) {
-        yield* Effect.raceFirst(won, Effect.asVoid(Fiber.awaitAll(fibers)))
-      }
+      exhausted = true
+      if (winner === -1 && running > 0) yield* decided.await
+      yield* stopTimer
       yield* Fiber.interruptAll(fibers)
 
-      const winnerIndex = yield* Deferred.poll(winner).pipe(
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.succeedNone,
-          onSome: Effect.asSome
-        }))
-      )
       const exits = yield* Effect.forEach(fibers, Fiber.await)
       const errors = exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none())
+      const winnerIndex = winner === -1 ? Option.none<number>() : Option.some(winner)
       const winnerValue = Option.flatMap(
         winnerIndex,
         (index) => Exit.getOrElse(Exit.map(exits[index], Option.some), () => Option.none<A>())
       )
       return { winner: winnerValue, winnerIndex, errors, sourceError }
-    }).pipe(Effect.onInterrupt(() => Fiber.interruptAll(fibers)))
+    }).pipe(Effect.onInterrupt(() => Effect.zipRight(stopTimer, Fiber.interruptAll(fibers))))
   })
 
 /** @internal */
@@ -237,6 +276,6 @@ export const staggeredRace = <A, E, R, E2 = never, R2 = never>(
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> => {
   const delay = decodeDelay(options.delay)
   return isStream(attempts) ?
-    Effect.scoped(Effect.flatMap(pullStream(attempts), (pull) => race(pull, delay, false, options.onWin))) :
-    Effect.flatMap(pullIterable(attempts), (pull) => race(pull, delay, true, options.onWin))
+    Effect.scoped(Effect.flatMap(pullStream(attempts), (source) => race(source, delay, options.onWin))) :
+    Effect.flatMap(pullIterable(attempts), (source) => race(source, delay, options.onWin))
 }
