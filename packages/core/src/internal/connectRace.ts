@@ -11,7 +11,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
@@ -61,11 +60,13 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     const { delay, host, literal, locals, port } = args
     const caller = yield* Effect.scope
     const recorder = yield* trace.makeRecorder(options.onEvent)
-    const remotesSeen = yield* Ref.make(0)
+    // The connect's state is plain variables, each changed in one synchronous step.
+    let remotesSeen = 0
     // The resolver's failure as it left the resolver: the stream operators between it and the
     // race keep only the first failure of a parallel Cause (raiseExcGroup).
-    const resolverCause = yield* Ref.make(Option.none<Cause.Cause<GetAddrInfo.ResolveError>>())
-    const abort = yield* Deferred.make<never, Cause.IllegalArgumentException>()
+    let resolverCause = Option.none<Cause.Cause<GetAddrInfo.ResolveError>>()
+    // Ends the connect when a local address from a Stream is bad.
+    const abort = stagger.isStream(locals) ? yield* Deferred.make<never, Cause.IllegalArgumentException>() : undefined
 
     // The cleanup set: every attempt's scope, in start order.
     const scopes: Array<Scope.CloseableScope> = []
@@ -76,15 +77,15 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     // Whether an attempt has won: a cancelled attempt then lost, rather than being cut short
     // by the connect's own interruption. Set, and the win told, in the winner's fiber before
     // any loser is cancelled.
-    const someoneWon = yield* Ref.make(false)
-    const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) =>
-      Effect.zipRight(
-        Ref.set(someoneWon, true),
-        recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
-      )
+    let someoneWon = false
+    const won = Effect.sync(() => someoneWon)
+    const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) => {
+      someoneWon = true
+      return recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+    }
     // Attempts, in order: each remote as it is resolved, with each local of its family.
     const attemptOf = ([remote, local]: Pair, index: number) =>
-      attempt.make(options.dial, recorder, openScope, remote, local, index, true, Ref.get(someoneWon))
+      attempt.make(options.dial, recorder, openScope, remote, local, index, true, won)
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined
@@ -99,9 +100,15 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
         Stream.tap(
           trace.traceLookups(
             recorder,
-            Stream.tapErrorCause(stream, (cause) => Ref.set(resolverCause, Option.some(cause)))
+            Stream.tapErrorCause(stream, (cause) =>
+              Effect.sync(() => {
+                resolverCause = Option.some(cause)
+              }))
           ),
-          () => Ref.update(remotesSeen, (n) => n + 1)
+          () =>
+            Effect.sync(() => {
+              remotesSeen++
+            })
         )
       return localsOf === undefined || Array.isArray(localsOf) ?
         Stream.flatMap(remotes, (remote) => Stream.fromIterable(pairsOf(remote, localsOf))) :
@@ -113,7 +120,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
               (local) =>
                 Either.match(validate.localAddress(local), {
                   // Fix: a bad local address ends the whole connect, closing every attempt.
-                  onLeft: (error) => Effect.zipRight(Deferred.fail(abort, error), Effect.fail(error)),
+                  onLeft: (error) => Effect.zipRight(Deferred.fail(abort!, error), Effect.fail(error)),
                   onRight: Effect.succeed
                 })
             )
@@ -148,13 +155,20 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
                 pending = rest
                 return Option.some(attemptOf(pair, index++))
               }) :
-              Effect.flatMap(remotes, (next) => {
+              Effect.flatMap(remotes.pull, (next) => {
                 if (Option.isNone(next)) return Effect.succeedNone
                 pending = pairsOf(next.value, locals)
-                return Effect.zipRight(Ref.update(remotesSeen, (n) => n + 1), pull)
+                remotesSeen++
+                return pull
               })
           )
-        return yield* stagger.race(pull, stagger.decodeDelay(delay), false, onWin)
+        // Without local addresses every remote is one attempt, so a resolver that is ready
+        // makes the pull ready; with them a remote may pair with none and the pull go on to
+        // the next remote, which may wait.
+        const ready = locals === undefined ?
+          () => pending.length > 0 || remotes.ready() :
+          () => pending.length > 0
+        return yield* stagger.race({ pull, ready }, stagger.decodeDelay(delay), onWin)
       })) :
       stagger.staggeredRace(
         Stream.map(
@@ -165,9 +179,9 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       )
 
     const failure = (result: stagger.Result<E, unknown>) =>
-      Effect.flatMap(Ref.get(resolverCause), (fromResolver) => {
-        const source: Option.Option<Cause.Cause<{ readonly _tag: string }>> = Option.isSome(fromResolver) ?
-          fromResolver :
+      Effect.suspend(() => {
+        const source: Option.Option<Cause.Cause<{ readonly _tag: string }>> = Option.isSome(resolverCause) ?
+          resolverCause :
           result.sourceError as Option.Option<Cause.Cause<{ readonly _tag: string }>>
         const outcome = errors.aggregate(result.errors, source, options.raiseExcGroup ?? false)
         switch (outcome._tag) {
@@ -182,19 +196,18 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
               trace: recorder.events()
             })
           case "NoAttempt":
-            return Effect.flatMap(Ref.get(remotesSeen), (remotes) =>
-              new ConnectError({
-                host,
-                port,
-                errors: [],
-                message: noAttemptMessage(host, port, remotes),
-                trace: recorder.events()
-              }))
+            return new ConnectError({
+              host,
+              port,
+              errors: [],
+              message: noAttemptMessage(host, port, remotesSeen),
+              trace: recorder.events()
+            })
         }
       }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
 
     const decide = Effect.flatMap(
-      stagger.isStream(locals) ? Effect.raceFirst(race, Deferred.await(abort)) : race,
+      abort !== undefined ? Effect.raceFirst(race, Deferred.await(abort)) : race,
       (result) => Option.isSome(result.winner) ? Effect.succeed(result.winner.value) : failure(result)
     )
 

@@ -33,8 +33,15 @@ import * as weave from "./weave.js"
  * stream's error channel is for resolution failures (`connectWith` turns it back into a typed
  * failure before any socket opens).
  */
-const checked = <A>(check: Either.Either<A, Cause.IllegalArgumentException>) =>
-  Either.match(check, { onLeft: Effect.die, onRight: Effect.succeed })
+const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
+  const family = validate.family(options?.family)
+  if (Either.isLeft(family)) return Effect.die(family.left)
+  const count = validate.firstAddressFamilyCount(options?.firstAddressFamilyCount)
+  if (Either.isLeft(count)) return Effect.die(count.left)
+  const delay = validate.delay("resolutionDelay", options?.resolutionDelay, RESOLUTION_DELAY)
+  if (Either.isLeft(delay)) return Effect.die(delay.left)
+  return Effect.succeed({ family: family.right, count: count.right, delay: delay.right })
+}
 
 /**
  * One lookup, reduced to the family asked for; no address at all is a failure (the seed's
@@ -57,15 +64,6 @@ const lookup = (service: GetAddrInfo.GetAddrInfo["Type"], host: string, port: nu
     })
   )
 
-const resolvedOptions = (options: Resolver.ResolverOptions | undefined) =>
-  Effect.all({
-    family: checked(validate.family(options?.family)),
-    count: checked(validate.firstAddressFamilyCount(options?.firstAddressFamilyCount)),
-    delay: checked(
-      validate.delay("resolutionDelay", options?.resolutionDelay, RESOLUTION_DELAY)
-    )
-  })
-
 /** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
 export const RESOLUTION_DELAY = "50 millis"
 
@@ -75,8 +73,17 @@ export const RESOLUTION_DELAY = "50 millis"
  */
 export type Pull = Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError>
 
+/**
+ * An open resolution: the pull, and whether it will answer without waiting for a lookup
+ * (`false` when unsure), so that the race need not give it a fiber of its own.
+ */
+export interface Opened {
+  readonly pull: Pull
+  readonly ready: () => boolean
+}
+
 /** Opens a resolution: starts what must start and gives the pull. Resources live in the Scope. */
-export type Open = Effect.Effect<Pull, never, GetAddrInfo.GetAddrInfo | Scope.Scope>
+export type Open = Effect.Effect<Opened, never, GetAddrInfo.GetAddrInfo | Scope.Scope>
 
 /** Where `connectWith` finds the pull of a Stream made by a built-in resolver. */
 export const OpenTypeId: unique symbol = Symbol.for("@effect-stagger/core/Resolver/Open")
@@ -90,7 +97,7 @@ export const openOf = (stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
  * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure).
  */
 const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> => {
-  const stream = Stream.unwrapScoped(Effect.map(open, (pull) => {
+  const stream = Stream.unwrapScoped(Effect.map(open, ({ pull }) => {
     const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
       Channel.suspend(() =>
         Channel.unwrap(Effect.matchCause(pull, {
@@ -120,7 +127,7 @@ const openBasic = (host: string, port: number, options: Resolver.ResolverOptions
           }) :
           Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
       )
-      return pull
+      return { pull, ready: () => addresses !== undefined }
     }))
 
 /** @internal */
@@ -185,26 +192,29 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
       Effect.forkScoped
     )
 
-    // Owned by this stream's single consumer: the order of what is left.
-    const state = yield* Ref.make(weave.initial)
-    const apply = (event: weave.Event) => Ref.update(state, (s) => weave.reduce(s, event, count))
+    // Owned by this stream's single consumer, and changed only by its pulls: the order of
+    // what is left. Events only add to it, so an address it holds now is one a pull gives
+    // without waiting.
+    let state = weave.initial
+    const apply = (event: weave.Event) => {
+      state = weave.reduce(state, event, count)
+    }
     const pull: Pull = Effect.gen(function*() {
-      for (const event of yield* Queue.takeAll(events)) yield* apply(event)
-      const order = yield* Ref.get(state)
-      const next = weave.take(order)
+      for (const event of yield* Queue.takeAll(events)) apply(event)
+      const next = weave.take(state)
       if (next !== undefined) {
-        yield* Ref.set(state, next[1])
+        state = next[1]
         return Option.some(next[0])
       }
-      if (weave.isExhausted(order)) {
+      if (weave.isExhausted(state)) {
         // Nothing handed out means both families failed.
-        if (order.sent > 0) return Option.none()
+        if (state.sent > 0) return Option.none()
         return yield* Effect.failCause(bothFailed(host, yield* Ref.get(failures), options?.raiseExcGroup ?? false))
       }
-      yield* Effect.flatMap(Queue.take(events), apply)
+      apply(yield* Queue.take(events))
       return yield* pull
     })
-    return pull
+    return { pull, ready: () => state.unsent.length > 0 || weave.isExhausted(state) }
   })
 
 /** @internal */
