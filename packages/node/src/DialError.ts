@@ -9,14 +9,6 @@ import * as Data from "effect/Data"
 import * as Predicate from "effect/Predicate"
 import * as systemError from "./internal/systemError.js"
 
-const DialErrorBase = Data.TaggedError("DialError")<{
-  readonly remote: AddrInfo.AddrInfo
-  readonly local: AddrInfo.LocalAddress | undefined
-  readonly phase: "connect" | "tls"
-  readonly code: string | undefined
-  readonly cause: unknown
-}>
-
 /**
  * One attempt failed.
  *
@@ -31,25 +23,19 @@ const DialErrorBase = Data.TaggedError("DialError")<{
  * different addresses have different messages, so a connect that fails on several addresses
  * reports each of them (the seed's `OSError` messages name the address too).
  *
- * It has no stack trace of its own: it is made in a socket's event handler, where the stack
- * holds only Node's event plumbing, and capturing it cost more than a refused attempt's
- * whole bookkeeping (about 15 us of each failed attempt). Where the connect was called from
- * is in the connect's spans; `cause` keeps Node's error as Node made it.
+ * The dial makes it without a stack trace, which would show only Node's event handling;
+ * `cause` keeps Node's error as Node made it.
  *
  * @since 0.1.0
  * @category errors
  */
-export class DialError extends DialErrorBase {
-  constructor(fields: ConstructorParameters<typeof DialErrorBase>[0]) {
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    try {
-      super(fields)
-    } finally {
-      Error.stackTraceLimit = limit
-    }
-  }
-
+export class DialError extends Data.TaggedError("DialError")<{
+  readonly remote: AddrInfo.AddrInfo
+  readonly local: AddrInfo.LocalAddress | undefined
+  readonly phase: "connect" | "tls"
+  readonly code: string | undefined
+  readonly cause: unknown
+}> {
   override get message(): string {
     const from = this.local === undefined ?
       "" :

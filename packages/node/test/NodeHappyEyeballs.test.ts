@@ -24,6 +24,9 @@ const names = scripted({
 
 const failureOf = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
 
+/** The limit this process runs with: a connect must leave it as it found it. */
+const stackTraceLimit = Error.stackTraceLimit
+
 const text = (chunks: Chunk.Chunk<Uint8Array>) => Buffer.concat(Chunk.toArray(chunks)).toString()
 
 describe("NodeHappyEyeballs.createConnectedSock", () => {
@@ -56,6 +59,11 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         expect(error.phase).toBe("connect")
         expect(error.remote).toEqual({ family: 4, address: "127.0.0.1", port })
         expect(error.message).toBe(`connect ECONNREFUSED 127.0.0.1:${port}`)
+        // No stack of its own (only Node's event handling would be in it), Node's kept in
+        // `cause`, and the process's stack trace limit left as it was.
+        expect(error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at "))).toEqual([])
+        expect((error.cause as Error).stack).toContain("ECONNREFUSED")
+        expect(Error.stackTraceLimit).toBe(stackTraceLimit)
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("a literal of the other family than asked is a ResolveError, and nothing is dialled", () =>

