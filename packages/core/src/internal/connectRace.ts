@@ -68,7 +68,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     // Ends the connect when a local address from a Stream is bad.
     const abort = stagger.isStream(locals) ? yield* Deferred.make<never, Cause.IllegalArgumentException>() : undefined
 
-    // The cleanup set: every attempt's scope, in start order.
+    // The cleanup set: the resolution's scope, then every attempt's scope in start order.
     const scopes: Array<Scope.CloseableScope> = []
     const openScope = Effect.tap(Scope.make(), (scope) => {
       scopes.push(scope)
@@ -131,10 +131,12 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
 
     const race = open !== undefined && (locals === undefined || Array.isArray(locals)) ?
       // A built-in resolver, pulled directly: the same order, without a Stream's machinery.
-      Effect.scoped(Effect.gen(function*() {
-        const opened = yield* Effect.exit(
-          Effect.updateService(open, GetAddrInfo.GetAddrInfo, (service) => trace.tracedService(recorder, service))
-        )
+      // Its lookups run in a scope of the cleanup set, closed first when the connect ends.
+      Effect.gen(function*() {
+        const resolution = yield* Scope.make()
+        scopes.unshift(resolution)
+        const service = yield* GetAddrInfo.GetAddrInfo
+        const opened = yield* Effect.exit(open(trace.tracedService(recorder, service), resolution))
         // A bad resolver option is the resolver's defect, reported as the race's source error.
         if (Exit.isFailure(opened)) {
           return {
@@ -169,7 +171,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
           () => pending.length > 0 || remotes.ready() :
           () => pending.length > 0
         return yield* stagger.race({ pull, ready }, stagger.decodeDelay(delay), onWin)
-      })) :
+      }) :
       stagger.staggeredRace(
         Stream.map(
           Stream.zipWithIndex(pairsStream(resolved, locals)),

@@ -82,8 +82,15 @@ export interface Opened {
   readonly ready: () => boolean
 }
 
-/** Opens a resolution: starts what must start and gives the pull. Resources live in the Scope. */
-export type Open = Effect.Effect<Opened, never, GetAddrInfo.GetAddrInfo | Scope.Scope>
+/**
+ * Opens a resolution over `service`: starts what must start and gives the pull. What it starts
+ * lives in `scope`. Both are parameters rather than services so that `connectWith`, which
+ * pulls it directly, provides nothing (providing a service costs a connect dozens of steps).
+ */
+export type Open = (
+  service: GetAddrInfo.GetAddrInfo["Type"],
+  scope: Scope.Scope
+) => Effect.Effect<Opened>
 
 /** Where `connectWith` finds the pull of a Stream made by a built-in resolver. */
 export const OpenTypeId: unique symbol = Symbol.for("@effect-stagger/core/Resolver/Open")
@@ -97,7 +104,11 @@ export const openOf = (stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
  * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure).
  */
 const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> => {
-  const stream = Stream.unwrapScoped(Effect.map(open, ({ pull }) => {
+  const opened = Effect.flatMap(
+    GetAddrInfo.GetAddrInfo,
+    (service) => Effect.flatMap(Effect.scope, (scope) => open(service, scope))
+  )
+  const stream = Stream.unwrapScoped(Effect.map(opened, ({ pull }) => {
     const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
       Channel.suspend(() =>
         Channel.unwrap(Effect.matchCause(pull, {
@@ -113,22 +124,21 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
   return Object.assign(stream, { [OpenTypeId]: open })
 }
 
-const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open =>
-  Effect.flatMap(GetAddrInfo.GetAddrInfo, (service) =>
-    Effect.map(resolvedOptions(options), ({ count, family }) => {
-      // The one lookup runs when the first address is pulled.
-      let addresses: ReadonlyArray<AddrInfo> | undefined
-      let next = 0
-      const pull: Pull = Effect.suspend(() =>
-        addresses === undefined ?
-          Effect.flatMap(lookup(service, host, port, family), (found) => {
-            addresses = weave.interleave(found, count)
-            return pull
-          }) :
-          Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
-      )
-      return { pull, ready: () => addresses !== undefined }
-    }))
+const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open => (service) =>
+  Effect.map(resolvedOptions(options), ({ count, family }) => {
+    // The one lookup runs when the first address is pulled.
+    let addresses: ReadonlyArray<AddrInfo> | undefined
+    let next = 0
+    const pull: Pull = Effect.suspend(() =>
+      addresses === undefined ?
+        Effect.flatMap(lookup(service, host, port, family), (found) => {
+          addresses = weave.interleave(found, count)
+          return pull
+        }) :
+        Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
+    )
+    return { pull, ready: () => addresses !== undefined }
+  })
 
 /** @internal */
 export const basicResolver = (
@@ -152,10 +162,13 @@ const bothFailed = (
 }
 
 const openConcurrent = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open =>
+(
+  service,
+  scope
+) =>
   Effect.gen(function*() {
     const { count, delay, family } = yield* resolvedOptions(options)
-    if (family !== 0) return yield* openBasic(host, port, options)
-    const service = yield* GetAddrInfo.GetAddrInfo
+    if (family !== 0) return yield* openBasic(host, port, options)(service, scope)
 
     const events = yield* Queue.unbounded<weave.Event>()
     const v6Ended = yield* Deferred.make<void>()
@@ -171,7 +184,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
       Effect.exit,
       Effect.flatMap(report(6)),
       Effect.ensuring(Deferred.succeed(v6Ended, undefined)),
-      Effect.forkScoped
+      Effect.forkIn(scope)
     )
     // RFC 8305 section 3: "If a positive A response is received first ... wait a short time
     // for the AAAA response". The wait ends early when IPv6 ends, answered or failed.
@@ -189,7 +202,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
           Effect.zipRight(waitForV6, Queue.offer(events, { _tag: "ResolutionDelayElapsed" })) :
           Effect.void
       ),
-      Effect.forkScoped
+      Effect.forkIn(scope)
     )
 
     // Owned by this stream's single consumer, and changed only by its pulls: the order of
