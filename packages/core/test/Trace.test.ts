@@ -4,6 +4,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
@@ -91,11 +92,15 @@ describe("Trace: the race as data", () => {
         context: native.context
       })
       const { dialer } = yield* makeDialer
+      // The span each dial runs in, as the dial sees it.
+      const seen: Array<Tracer.AnySpan> = []
+      const dial = dialer({ [v6(1).address]: "hang", [v4(1).address]: { after: 300, ok: true } })
       yield* runFor(
         Effect.scoped(HappyEyeballs.connectWith({
           host: "example.test",
           port: 443,
-          dial: dialer({ [v4(1).address]: { after: 1, ok: true } })
+          dial: (remote, local) =>
+            Effect.zipRight(Effect.tap(Effect.currentSpan, (span) => seen.push(span)), dial(remote, local))
         })).pipe(Effect.withTracer(tracer), Effect.withTracerEnabled(true)),
         1000
       ).pipe(Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } })))
@@ -106,9 +111,23 @@ describe("Trace: the race as data", () => {
         "stagger.lookup",
         "stagger.lookup"
       ])
+      const connect = spans.find((s) => s.name === "stagger.connect")!
       const attempts = spans.filter((s) => s.name === "stagger.attempt")
       expect(attempts.map((s) => s.attributes.get("net.peer.ip"))).toEqual([v6(1).address, v4(1).address])
-      expect(attempts.every((s) => s.status._tag === "Ended")).toBe(true)
+      // Children of the connect's span, each the span its dial runs in.
+      expect(attempts.map((s) => Option.map(s.parent, (p) => p.spanId))).toEqual([
+        Option.some(connect.spanId),
+        Option.some(connect.spanId)
+      ])
+      expect(seen.map((s) => s.spanId)).toEqual(attempts.map((s) => s.spanId))
+      // The winner's span ends at its success at 550 ms (the second attempt starts at 250),
+      // the loser's with its interruption at the same time.
+      const ends = attempts.map((s) =>
+        s.status._tag === "Ended" ?
+          { ms: Number((s.status.endTime - s.status.startTime) / BigInt(1_000_000)), exit: s.status.exit._tag } :
+          s.status._tag
+      )
+      expect(ends).toEqual([{ ms: 550, exit: "Failure" }, { ms: 300, exit: "Success" }])
     }))
 })
 
