@@ -143,13 +143,8 @@ export const race = <A, E, R, E2, R2>(
     // The first attempt to succeed wins. An attempt that succeeds after another has won
     // (possible only when both finish in the same tick) is a loser: it interrupts itself, so
     // its entry in `errors` is an interruption like every other loser's. Only the latest
-    // attempt's end wakes the loop (rule 2).
-    const ended = (wake: Effect.Latch) =>
-      Effect.sync(() => {
-        wake.unsafeOpen()
-        running--
-        if (exhausted && running === 0) decided.unsafeOpen()
-      })
+    // attempt's end wakes the loop (rule 2). An attempt's fiber is forked uninterruptible and
+    // runs only the attempt interruptibly, so that its end is always counted.
     const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
       Effect.interruptible(attempt).pipe(
         Effect.tap((value) => {
@@ -163,7 +158,13 @@ export const race = <A, E, R, E2, R2>(
             })
           )
         }),
-        Effect.onExit(() => ended(wake)),
+        Effect.exit,
+        Effect.flatMap((exit) => {
+          wake.unsafeOpen()
+          running--
+          if (exhausted && running === 0) decided.unsafeOpen()
+          return exit
+        }),
         Effect.fork,
         // Counted and recorded in the same uninterruptible step that forks it, so no fiber
         // escapes; the child runs only once this fiber yields.
