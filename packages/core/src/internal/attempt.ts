@@ -7,12 +7,11 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
 import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
 import * as Trace from "../Trace.js"
+import * as spans from "./span.js"
 import * as trace from "./trace.js"
 
 /** A connected attempt: the connection and the scope that holds its resources. */
@@ -71,8 +70,14 @@ export const make = <C, E, R>(
         recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
           Effect.zipRight(
             span ?
-              traced(restore, dial(remote, local), scope, remote, local, index) :
-              exitIn(
+              spans.exitInSpan(
+                restore,
+                "stagger.attempt",
+                spanAttributes(remote, local, index),
+                dial(remote, local),
+                (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
+              ) :
+              spans.exitIn(
                 restore,
                 dial(remote, local),
                 (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
@@ -91,63 +96,4 @@ export const make = <C, E, R>(
           )
         )
     )
-  )
-
-type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-
-/**
- * The exit of `self`, run interruptibly (`restore`) with the context changed by `change`; the
- * caller's context is back when it ends. This is `Effect.provideContext` without its own
- * uninterruptible region (`make` is one already): it costs an attempt about 5 steps of the
- * fiber runtime instead of 25.
- */
-const exitIn = <A, E, R, R2>(
-  restore: Restore,
-  self: Effect.Effect<A, E, R>,
-  change: (context: Context.Context<R2>) => Context.Context<R>
-): Effect.Effect<Exit.Exit<A, E>, never, R2> =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentContext), (caller) =>
-    Effect.zipRight(
-      FiberRef.set(FiberRef.currentContext, change(caller as Context.Context<R2>) as Context.Context<never>),
-      Effect.flatMap(
-        Effect.exit(restore(self) as Effect.Effect<A, E>),
-        (exit) => Effect.as(FiberRef.set(FiberRef.currentContext, caller), exit)
-      )
-    ))
-
-/**
- * Runs the dial in a `stagger.attempt` span with the attempt's scope, both given in one change
- * of the context. The span ends as `Effect.withSpan` would end it.
- */
-const traced = <C, E, R>(
-  restore: Restore,
-  dialing: Effect.Effect<C, E, R | Scope.Scope>,
-  scope: Scope.Scope,
-  remote: AddrInfo,
-  local: LocalAddress | undefined,
-  index: number
-): Effect.Effect<Exit.Exit<C, E>, never, R> =>
-  Effect.flatMap(
-    Effect.makeSpan("stagger.attempt", {
-      kind: "client",
-      captureStackTrace: false,
-      attributes: spanAttributes(remote, local, index)
-    }),
-    (span) =>
-      Effect.flatMap(
-        exitIn(
-          restore,
-          dialing,
-          (context: Context.Context<R>) =>
-            Context.add(Context.add(context, Scope.Scope, scope), Tracer.ParentSpan, span)
-        ),
-        (exit) =>
-          Effect.as(
-            Effect.flatMap(FiberRef.get(FiberRef.currentTracerTimingEnabled), (timing) =>
-              Effect.clockWith((clock) =>
-                Effect.sync(() => span.end(timing ? clock.unsafeCurrentTimeNanos() : BigInt(0), exit))
-              )),
-            exit
-          )
-      )
   )
