@@ -1,0 +1,86 @@
+/**
+ * What a connect costs the fiber runtime, counted rather than timed: the number of steps
+ * (effects evaluated) and of fibers, over a dial that does no I/O. Unlike time, the count is
+ * the same on every run and every machine, so a change to the hot path can be judged by it
+ * on a noisy machine; it moves only when the code or Effect does.
+ *
+ * Counted with a `Supervisor` whose `onEffect` sees every step once the `OpSupervision`
+ * runtime flag is on; the harness's own steps (Effect.void under it) are subtracted.
+ *
+ * Run: `npx pnpm@10.34.9 bench` (from the repository root), after race.ts.
+ */
+import { type AddrInfo, GetAddrInfo, HappyEyeballs } from "@effect-stagger/core"
+import * as Effect from "effect/Effect"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
+import * as Supervisor from "effect/Supervisor"
+
+class Counter extends Supervisor.AbstractSupervisor<void> {
+  steps = 0
+  fibers = 0
+  readonly value = Effect.void
+  override onStart() {
+    this.fibers++
+  }
+  override onEffect() {
+    this.steps++
+  }
+}
+
+const count = async (effect: Effect.Effect<unknown, unknown, GetAddrInfo.GetAddrInfo>, addresses: number) => {
+  const counter = new Counter()
+  const service = GetAddrInfo.GetAddrInfo.of({
+    lookup: (_host, _port, { family }) =>
+      Effect.succeed(
+        Array.from({ length: addresses }, (_, i): AddrInfo.AddrInfo => ({
+          family: family === 4 ? 4 : 6,
+          address: family === 4 ? `192.0.2.${i + 1}` : `2001:db8::${i + 1}`,
+          port: 443
+        }))
+      )
+  })
+  await Effect.runPromise(
+    Effect.either(effect).pipe(
+      Effect.provideService(GetAddrInfo.GetAddrInfo, service),
+      Effect.supervised(counter),
+      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+    )
+  )
+  return counter
+}
+
+/** Refuses every address but `winner` at once, and connects to that one at once. */
+const dialTo = (winner: string) => (remote: AddrInfo.AddrInfo) =>
+  remote.address === winner ? Effect.succeed(remote.address) : Effect.fail("ECONNREFUSED")
+
+const cases: ReadonlyArray<readonly [string, Effect.Effect<unknown, unknown, GetAddrInfo.GetAddrInfo>, number]> = [
+  [
+    "an IP literal",
+    Effect.scoped(HappyEyeballs.connectWith({ host: "192.0.2.1", port: 443, dial: dialTo("192.0.2.1") })),
+    1
+  ],
+  [
+    "a name, 1+1 addresses, the first answers",
+    Effect.scoped(HappyEyeballs.connectWith({ host: "example.test", port: 443, dial: dialTo("2001:db8::1") })),
+    1
+  ],
+  [
+    "a name, 5+5 addresses, the ninth answers",
+    Effect.scoped(HappyEyeballs.connectWith({ host: "example.test", port: 443, dial: dialTo("2001:db8::5") })),
+    5
+  ]
+]
+
+const main = async () => {
+  const harness = await count(Effect.scoped(Effect.void), 1)
+  console.log("fiber-runtime steps per connect (a dial without I/O; the harness excluded):")
+  for (const [name, effect, addresses] of cases) {
+    const counted = await count(effect, addresses)
+    console.log(
+      `  ${name.padEnd(42)} ${String(counted.steps - harness.steps).padStart(5)} steps, ` +
+        `${counted.fibers - harness.fibers} fibers`
+    )
+  }
+}
+
+main()
