@@ -154,6 +154,7 @@ export const race = <A, E, R, E2, R2>(
             onWin(value, index),
             Effect.sync(() => {
               latest.unsafeOpen()
+              pulling?.unsafeOpen()
               decided.unsafeOpen()
             })
           )
@@ -211,21 +212,31 @@ export const race = <A, E, R, E2, R2>(
     }
 
     // A source that waits (a resolver waiting for an answer) gives way to a win: its pull
-    // runs in a fiber of its own, raced against the win if it has not answered after a
-    // yield. A source that is ready answers in this fiber.
+    // runs in a fiber of its own and the loop waits on a latch that the pull's end and a win
+    // both open. A source that is ready answers in this fiber.
     const { pull, ready } = source
-    const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.flatMap(
-      Effect.fork(pull),
-      (fiber) =>
-        Effect.flatMap(Effect.yieldNow(), () => {
+    let pulling: Effect.Latch | undefined
+    const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.suspend(() => {
+      const woken = Effect.unsafeMakeLatch(false)
+      pulling = woken
+      return Effect.flatMap(Effect.fork(pull), (fiber) => {
+        fiber.addObserver(() => woken.unsafeOpen())
+        const answer = Effect.suspend(() => {
+          pulling = undefined
           const done = fiber.unsafePoll()
-          return done !== null ?
-            done :
-            Effect.raceFirst(Fiber.join(fiber), Effect.as(decided.await, Option.none())).pipe(
-              Effect.ensuring(Fiber.interrupt(fiber))
-            )
+          return done !== null ? done : Effect.as(Fiber.interrupt(fiber), Option.none())
         })
-    )
+        // Most pulls that do wait answer within a yield.
+        return Effect.zipRight(
+          Effect.yieldNow(),
+          Effect.suspend(() =>
+            fiber.unsafePoll() !== null ?
+              answer :
+              Effect.zipRight(Effect.onInterrupt(woken.await, () => Fiber.interrupt(fiber)), answer)
+          )
+        )
+      })
+    })
     const next = Effect.suspend(() => ready() ? pull : waiting)
 
     return Effect.gen(function*() {
