@@ -10,6 +10,7 @@
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -47,13 +48,12 @@ const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions =>
 
 /** Ends `span` as `Effect.withSpan` ends its own: now, unless tracer timing is off. */
 const end = (span: Tracer.Span, exit: Exit.Exit<unknown, unknown>) =>
-  Effect.flatMap(
-    FiberRef.get(FiberRef.currentTracerTimingEnabled),
-    (timing) =>
-      Effect.clockWith((clock) =>
-        Effect.sync(() => span.end(timing ? clock.unsafeCurrentTimeNanos() : BigInt(0), exit))
-      )
-  )
+  Effect.withFiberRuntime<void>((fiber) => {
+    const timing = fiber.getFiberRef(FiberRef.currentTracerTimingEnabled)
+    const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+    span.end(timing ? clock.unsafeCurrentTimeNanos() : BigInt(0), exit)
+    return Effect.void
+  })
 
 /**
  * The exit of `self` in a client span named `name`, the current span's child and `self`'s

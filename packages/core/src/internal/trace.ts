@@ -26,8 +26,8 @@ export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<
     const events: Array<Trace.Event> = []
     return {
       emit: (make) =>
-        Effect.flatMap(Clock.currentTimeNanos, (now) => {
-          const event = make(millisSince(start, now))
+        Effect.clockWith((clock) => {
+          const event = make(millisSince(start, clock.unsafeCurrentTimeNanos()))
           events.push(event)
           return onEvent === undefined ? Effect.void : onEvent(event)
         }),
