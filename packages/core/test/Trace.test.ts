@@ -131,6 +131,62 @@ describe("Trace: the race as data", () => {
     }))
 })
 
+describe("Trace: the span of a connect to an IP literal", () => {
+  /** A tracer that keeps every span it makes. */
+  const recordingTracer = Effect.map(Effect.tracer, (native) => {
+    const spans: Array<Tracer.Span> = []
+    const tracer = Tracer.make({
+      span: (name, parent, context, links, startTime, kind, options) => {
+        const span = native.span(name, parent, context, links, startTime, kind, options)
+        spans.push(span)
+        return span
+      },
+      context: native.context
+    })
+    return { spans, tracer }
+  })
+
+  /** Notes the current span, if there is one. */
+  const spanIn = (into: Array<Tracer.AnySpan>): Effect.Effect<void> =>
+    Effect.map(Effect.option(Effect.currentSpan), (span) => {
+      if (Option.isSome(span)) into.push(span.value)
+    })
+
+  for (const listening of [false, true]) {
+    it.effect(`one stagger.connect span with the attempt's attributes, the dial's and the listener's (listener: ${listening})`, () =>
+      Effect.gen(function*() {
+        const { spans, tracer } = yield* recordingTracer
+        const inDial: Array<Tracer.AnySpan> = []
+        const inListener: Array<Tracer.AnySpan> = []
+        const { dialer } = yield* makeDialer
+        const dial = dialer({ [v4(1).address]: { after: 20, ok: true } })
+        const exit = yield* runFor(
+          Effect.scoped(HappyEyeballs.connectWith({
+            host: v4(1).address,
+            port: v4(1).port,
+            dial: (remote, local) => Effect.zipRight(spanIn(inDial), dial(remote, local)),
+            ...(listening ? { onEvent: () => spanIn(inListener) } : {})
+          })).pipe(Effect.withTracer(tracer), Effect.withTracerEnabled(true)),
+          100
+        ).pipe(Effect.provide(lookups({})))
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(spans.map((s) => s.name)).toEqual(["stagger.connect"])
+        const [span] = spans
+        expect(span.attributes.get("stagger.host")).toBe(v4(1).address)
+        expect(span.attributes.get("net.peer.ip")).toBe(v4(1).address)
+        expect(span.attributes.get("stagger.index")).toBe(0)
+        expect(inDial.map((s) => s.spanId)).toEqual([span.spanId])
+        // AttemptStarted and Connected, each told in the connect's span.
+        expect(inListener.map((s) => s.spanId)).toEqual(listening ? [span.spanId, span.spanId] : [])
+        expect(span.status._tag === "Ended" && span.status.exit._tag).toBe("Success")
+        expect(
+          span.status._tag === "Ended" && Number((span.status.endTime - span.status.startTime) / BigInt(1_000_000))
+        )
+          .toBe(20)
+      }))
+  }
+})
+
 describe("Trace: why an attempt was cancelled", () => {
   it.effect("interrupting the connect cancels the running attempts with reason \"interrupted\"", () =>
     Effect.gen(function*() {

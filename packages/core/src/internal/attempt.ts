@@ -47,11 +47,23 @@ export const spanAttributes = (remote: AddrInfo, local: LocalAddress | undefined
   ...(local === undefined ? {} : { "net.sock.host.addr": local.address })
 })
 
+/** The span an attempt's dial runs in. */
+export interface Span {
+  readonly name: string
+  readonly attributes: Record<string, unknown>
+}
+
+/** A racing attempt's span. */
+export const attemptSpan = (remote: AddrInfo, local: LocalAddress | undefined, index: number): Span => ({
+  name: "stagger.attempt",
+  attributes: spanAttributes(remote, local, index)
+})
+
 /**
- * Dials in a scope from `openScope`, interruptibly, in a `stagger.attempt` span unless `span`
- * is false (a connect of one attempt is one span). `won` tells, when the attempt is
- * interrupted, whether another attempt had already connected. A failed or interrupted attempt closes its
- * scope before it ends, so a loser's resources are gone as soon as it has lost.
+ * Dials in a scope from `openScope`, interruptibly, in `span` if one is given (a connect of
+ * one attempt may have its own span around it instead). `won` tells, when the attempt is
+ * interrupted, whether another attempt had already connected. A failed or interrupted attempt
+ * closes its scope before it ends, so a loser's resources are gone as soon as it has lost.
  */
 export const make = <C, E, R>(
   dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
@@ -60,7 +72,7 @@ export const make = <C, E, R>(
   remote: AddrInfo,
   local: LocalAddress | undefined,
   index: number,
-  span = true,
+  span: Span | undefined,
   won: Effect.Effect<boolean> = Effect.succeed(false)
 ): Effect.Effect<Connected<C>, E, R> =>
   Effect.uninterruptibleMask((restore) =>
@@ -69,11 +81,11 @@ export const make = <C, E, R>(
       (scope) =>
         recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
           Effect.zipRight(
-            span ?
+            span !== undefined ?
               spans.exitInSpan(
                 restore,
-                "stagger.attempt",
-                spanAttributes(remote, local, index),
+                span.name,
+                span.attributes,
                 dial(remote, local),
                 (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
               ) :

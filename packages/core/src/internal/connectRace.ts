@@ -85,7 +85,16 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     }
     // Attempts, in order: each remote as it is resolved, with each local of its family.
     const attemptOf = ([remote, local]: Pair, index: number) =>
-      attempt.make(options.dial, recorder, openScope, remote, local, index, true, won)
+      attempt.make(
+        options.dial,
+        recorder,
+        openScope,
+        remote,
+        local,
+        index,
+        attempt.attemptSpan(remote, local, index),
+        won
+      )
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined

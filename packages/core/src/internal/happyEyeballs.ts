@@ -88,30 +88,38 @@ const checkArguments = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>)
 /**
  * The hot path: an IP literal with at most one local address of its family is one attempt,
  * with no resolver, no race and, unless someone listens, no trace. Its scope is a child of the
- * caller's, closed at once if the attempt fails.
+ * caller's, closed at once if the attempt fails. `span` is the connect's: with nobody
+ * listening it is the dial's own (one change of the context for the span and the scope);
+ * otherwise it is around the whole connect, so that the listener's effects run in it.
  */
 const direct = <C, E, R>(
   options: HappyEyeballs.ConnectOptions<C, E, R>,
   args: connectRace.Arguments & { readonly literal: NonNullable<connectRace.Arguments["literal"]> },
-  local: LocalAddress | undefined
-) =>
-  Effect.flatMap(
-    options.onEvent === undefined ? Effect.succeed(trace.silent) : trace.makeRecorder(options.onEvent),
-    (recorder) =>
-      Effect.flatMap(Effect.scope, (caller) =>
-        attempt.make(
-          options.dial,
-          recorder,
-          Scope.fork(caller, ExecutionStrategy.sequential),
-          args.literal,
-          local,
-          0,
-          false
-        ).pipe(
-          Effect.tap(() => recorder.emit((at) => Trace.Event.Connected({ at, index: 0, remote: args.literal, local }))),
-          Effect.map((connected) => connected.connection)
-        ))
-  )
+  local: LocalAddress | undefined,
+  span: attempt.Span
+): Effect.Effect<C, E, R | Scope.Scope> => {
+  const connect = (recorder: trace.Recorder, dialSpan: attempt.Span | undefined) =>
+    Effect.flatMap(Effect.scope, (caller) =>
+      attempt.make(
+        options.dial,
+        recorder,
+        Scope.fork(caller, ExecutionStrategy.sequential),
+        args.literal,
+        local,
+        0,
+        dialSpan
+      ).pipe(
+        Effect.tap(() => recorder.emit((at) => Trace.Event.Connected({ at, index: 0, remote: args.literal, local }))),
+        Effect.map((connected) => connected.connection)
+      ))
+  return options.onEvent === undefined ?
+    connect(trace.silent, span) :
+    Effect.withSpan(
+      Effect.flatMap(trace.makeRecorder(options.onEvent), (recorder) => connect(recorder, undefined)),
+      span.name,
+      { kind: "client", captureStackTrace: false, attributes: span.attributes }
+    )
+}
 
 const spanAttributes = (args: connectRace.Arguments) => ({ "stagger.host": args.host, "stagger.port": args.port })
 
@@ -122,7 +130,11 @@ export const connectWith = <C, E, R>(
   E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
   R | GetAddrInfo.GetAddrInfo | Scope.Scope
 > =>
-  Effect.suspend(() => {
+  Effect.suspend((): Effect.Effect<
+    C,
+    E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
+    R | GetAddrInfo.GetAddrInfo | Scope.Scope
+  > => {
     const checked = checkArguments(options)
     if (Either.isLeft(checked)) return Effect.fail(checked.left)
     const args = checked.right
@@ -139,13 +151,10 @@ export const connectWith = <C, E, R>(
         })
       }
       if (matching.length === 1) {
-        return direct(options, { ...args, literal }, matching[0]).pipe(
-          Effect.withSpan("stagger.connect", {
-            kind: "client",
-            captureStackTrace: false,
-            attributes: { ...spanAttributes(args), ...attempt.spanAttributes(literal, matching[0], 0) }
-          })
-        )
+        return direct(options, { ...args, literal }, matching[0], {
+          name: "stagger.connect",
+          attributes: { ...spanAttributes(args), ...attempt.spanAttributes(literal, matching[0], 0) }
+        })
       }
     }
     return connectRace.connect(options, args).pipe(
