@@ -10,6 +10,20 @@ import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
 import { lookups, makeDialer, runFor, v4, v6 } from "./support/net.js"
 
+/** A tracer that keeps every span it makes. */
+const recordingTracer = Effect.map(Effect.tracer, (native) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      const span = native.span(name, parent, context, links, startTime, kind, options)
+      spans.push(span)
+      return span
+    },
+    context: native.context
+  })
+  return { spans, tracer }
+})
+
 const line = Trace.Event.$match({
   Resolved: (e) => `${e.at} resolved IPv${e.family} ${e.addresses.map((a) => a.address).join(" ")}`,
   ResolveFailed: (e) => `${e.at} lookup IPv${e.family} failed: ${e.error.message}`,
@@ -81,16 +95,7 @@ describe("Trace: the race as data", () => {
 
   it.effect("spans: one for the connect, one per lookup, one per attempt, with addresses", () =>
     Effect.gen(function*() {
-      const spans: Array<Tracer.Span> = []
-      const native = yield* Effect.tracer
-      const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind, options) => {
-          const span = native.span(name, parent, context, links, startTime, kind, options)
-          spans.push(span)
-          return span
-        },
-        context: native.context
-      })
+      const { spans, tracer } = yield* recordingTracer
       const { dialer } = yield* makeDialer
       // The span each dial runs in, as the dial sees it.
       const seen: Array<Tracer.AnySpan> = []
@@ -132,20 +137,6 @@ describe("Trace: the race as data", () => {
 })
 
 describe("Trace: the span of a connect to an IP literal", () => {
-  /** A tracer that keeps every span it makes. */
-  const recordingTracer = Effect.map(Effect.tracer, (native) => {
-    const spans: Array<Tracer.Span> = []
-    const tracer = Tracer.make({
-      span: (name, parent, context, links, startTime, kind, options) => {
-        const span = native.span(name, parent, context, links, startTime, kind, options)
-        spans.push(span)
-        return span
-      },
-      context: native.context
-    })
-    return { spans, tracer }
-  })
-
   /** Notes the current span, if there is one. */
   const spanIn = (into: Array<Tracer.AnySpan>): Effect.Effect<void> =>
     Effect.map(Effect.option(Effect.currentSpan), (span) => {
