@@ -25,6 +25,7 @@ import * as Stream from "effect/Stream"
 import type { AddrInfo, Family, FamilyOption } from "../AddrInfo.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as Resolver from "../Resolver.js"
+import type * as stagger from "./stagger.js"
 import * as validate from "./validate.js"
 import * as weave from "./weave.js"
 
@@ -71,16 +72,13 @@ export const RESOLUTION_DELAY = "50 millis"
  * Pulls the next address: `None` once the resolution is over. A resolver's Stream is built
  * from it; `connectWith` pulls it directly, which costs far less than a Stream's machinery.
  */
-export type Pull = Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError>
+export type Pull = stagger.Pull<AddrInfo, GetAddrInfo.ResolveError, never>
 
 /**
  * An open resolution: the pull, and whether it will answer without waiting for a lookup
  * (`false` when unsure), so that the race need not give it a fiber of its own.
  */
-export interface Opened {
-  readonly pull: Pull
-  readonly ready: () => boolean
-}
+export type Opened = stagger.Source<AddrInfo, GetAddrInfo.ResolveError, never>
 
 /**
  * Opens a resolution over `service`: starts what must start and gives the pull. What it starts

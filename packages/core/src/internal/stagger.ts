@@ -43,8 +43,8 @@ export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 /**
  * Where the race takes its attempts from. `ready` tells, without running anything, that `pull`
  * will answer without waiting; it may say `false` when unsure, never `true` wrongly. A pull
- * that may wait runs in a fiber of its own, raced against a win; one that is ready runs in
- * the race's own fiber, which costs a fiber and a yield less per attempt.
+ * that may wait runs in a fiber of its own, so that a win can end the race while it waits;
+ * one that is ready runs in the race's own fiber, a fiber and a yield less per attempt.
  */
 export interface Source<A, E2, R2> {
   readonly pull: Pull<A, E2, R2>
