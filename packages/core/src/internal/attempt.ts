@@ -47,14 +47,8 @@ export const spanAttributes = (remote: AddrInfo, local: LocalAddress | undefined
   ...(local === undefined ? {} : { "net.sock.host.addr": local.address })
 })
 
-/** The span an attempt's dial runs in. */
-export interface Span {
-  readonly name: string
-  readonly attributes: Record<string, unknown>
-}
-
 /** A racing attempt's span. */
-export const attemptSpan = (remote: AddrInfo, local: LocalAddress | undefined, index: number): Span => ({
+export const attemptSpan = (remote: AddrInfo, local: LocalAddress | undefined, index: number): spans.Span => ({
   name: "stagger.attempt",
   attributes: spanAttributes(remote, local, index)
 })
@@ -72,28 +66,19 @@ export const make = <C, E, R>(
   remote: AddrInfo,
   local: LocalAddress | undefined,
   index: number,
-  span: Span | undefined,
+  span: spans.Span | undefined,
   won: Effect.Effect<boolean> = Effect.succeed(false)
 ): Effect.Effect<Connected<C>, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
       openScope,
-      (scope) =>
-        recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
+      (scope) => {
+        const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
+        return recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
           Effect.zipRight(
-            span !== undefined ?
-              spans.exitInSpan(
-                restore,
-                span.name,
-                span.attributes,
-                dial(remote, local),
-                (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
-              ) :
-              spans.exitIn(
-                restore,
-                dial(remote, local),
-                (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
-              )
+            span === undefined ?
+              spans.exitIn(restore, dial(remote, local), withScope) :
+              spans.exitInSpan(restore, span, dial(remote, local), withScope)
           ),
           Effect.flatMap((exit) =>
             Exit.isSuccess(exit) ?
@@ -107,5 +92,6 @@ export const make = <C, E, R>(
               )
           )
         )
+      }
     )
   )

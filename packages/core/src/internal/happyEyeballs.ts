@@ -28,6 +28,7 @@ import * as Trace from "../Trace.js"
 import * as attempt from "./attempt.js"
 import * as connectRace from "./connectRace.js"
 import * as ip from "./ip.js"
+import * as spans from "./span.js"
 import * as stagger from "./stagger.js"
 import * as trace from "./trace.js"
 import * as validate from "./validate.js"
@@ -96,9 +97,9 @@ const direct = <C, E, R>(
   options: HappyEyeballs.ConnectOptions<C, E, R>,
   args: connectRace.Arguments & { readonly literal: NonNullable<connectRace.Arguments["literal"]> },
   local: LocalAddress | undefined,
-  span: attempt.Span
+  span: spans.Span
 ): Effect.Effect<C, E, R | Scope.Scope> => {
-  const connect = (recorder: trace.Recorder, dialSpan: attempt.Span | undefined) =>
+  const connect = (recorder: trace.Recorder, dialSpan: spans.Span | undefined) =>
     Effect.flatMap(Effect.scope, (caller) =>
       attempt.make(
         options.dial,
@@ -117,7 +118,7 @@ const direct = <C, E, R>(
     Effect.withSpan(
       Effect.flatMap(trace.makeRecorder(options.onEvent), (recorder) => connect(recorder, undefined)),
       span.name,
-      { kind: "client", captureStackTrace: false, attributes: span.attributes }
+      spans.spanOptions(span.attributes)
     )
 }
 
@@ -158,6 +159,6 @@ export const connectWith = <C, E, R>(
       }
     }
     return connectRace.connect(options, args).pipe(
-      Effect.withSpan("stagger.connect", { kind: "client", captureStackTrace: false, attributes: spanAttributes(args) })
+      Effect.withSpan("stagger.connect", spans.spanOptions(spanAttributes(args)))
     )
   })

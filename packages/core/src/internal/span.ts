@@ -6,7 +6,7 @@
  * uninterruptible, so these make the span and change the context once, inside it. Counted
  * with Effect's op supervision, 38 steps fewer per attempt. (Around a whole effect, where
  * an uninterruptible region must be added, `Effect.withSpan` costs about the same: the
- * connect's and the lookups' spans use it.)
+ * lookups' spans and a racing connect's span use it, with `spanOptions`.)
  *
  * @internal
  */
@@ -39,8 +39,14 @@ export const exitIn = <A, E, R, R2>(
       )
     ))
 
+/** A span to make: its name and attributes. */
+export interface Span {
+  readonly name: string
+  readonly attributes: Record<string, unknown>
+}
+
 /** The options every span of a connect is made with. */
-const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions => ({
+export const spanOptions = (attributes: Record<string, unknown>): Tracer.SpanOptions => ({
   kind: "client",
   captureStackTrace: false,
   attributes
@@ -56,14 +62,13 @@ const end = (span: Tracer.Span, exit: Exit.Exit<unknown, unknown>) =>
   })
 
 /**
- * The exit of `self` in a client span named `name`, the current span's child and `self`'s
- * parent, with the context also changed by `change` (in the same step). For a caller that is
- * already uninterruptible, `self` run with `restore`.
+ * The exit of `self` in a client span, the current span's child and `self`'s parent, with the
+ * context also changed by `change` (in the same step). For a caller that is already
+ * uninterruptible, `self` run with `restore`.
  */
 export const exitInSpan = <A, E, R, R2>(
   restore: Restore,
-  name: string,
-  attributes: Record<string, unknown>,
+  { attributes, name }: Span,
   self: Effect.Effect<A, E, R>,
   change: (context: Context.Context<R2>) => Context.Context<Exclude<R, Tracer.ParentSpan>>
 ): Effect.Effect<Exit.Exit<A, E>, never, R2> =>

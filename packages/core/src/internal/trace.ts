@@ -9,6 +9,7 @@ import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import * as Trace from "../Trace.js"
+import * as spans from "./span.js"
 
 export interface Recorder {
   /** Stamps an event with the time since the connect started, keeps it and reports it. */
@@ -55,11 +56,10 @@ export const tracedService = (
         onFailure: (error) =>
           recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
       }),
-      Effect.withSpan("stagger.lookup", {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: { "stagger.host": host, "stagger.family": options.family }
-      })
+      Effect.withSpan(
+        "stagger.lookup",
+        spans.spanOptions({ "stagger.host": host, "stagger.family": options.family })
+      )
     )
 })
 
