@@ -31,8 +31,8 @@
  * Ties. Events in the same millisecond (two connects completing together, a delay expiring as
  * an answer arrives) have no order in the rules. The model is run on the network with every
  * independent duration moved by a tiny amount (less than a microsecond in total), once each
- * way for two random directions; when the four runs, rounded back to milliseconds, do not
- * agree, the network sits on a tie and `schedule` returns `undefined` (the property test does
+ * way for two random directions, and the resolver's durations in all eight combinations of
+ * directions; when the runs, rounded back to milliseconds, do not agree, the network sits on a tie and `schedule` returns `undefined` (the property test does
  * not generate such networks). When they agree, the result does not depend on how the tie is
  * broken. Chains of cause and effect in the same millisecond (an answer starting an attempt,
  * `delay` 0, a 0 ms refusal) are exact in every run, so they are never taken for ties.
@@ -301,7 +301,21 @@ const jitters = (network: Network): ReadonlyArray<Jitter> => {
   })
   const a = draw()
   const b = draw()
-  return [a, flip(a), b, flip(b)]
+  // The resolver's three moves in every direction, so that a tie between the answers and the
+  // Resolution Delay (both lookups ending in the same millisecond with a delay of 0) is always
+  // seen; two random draws can miss it.
+  const signs = [-1, 1]
+  const resolverWays = signs.flatMap((s6) =>
+    signs.flatMap((s4) =>
+      signs.map((sr): Jitter => ({
+        ...a,
+        lookup6: s6 * Math.abs(a.lookup6),
+        lookup4: s4 * Math.abs(a.lookup4),
+        resolutionDelay: sr * Math.abs(a.resolutionDelay)
+      }))
+    )
+  )
+  return [a, flip(a), b, flip(b), ...resolverWays]
 }
 
 const rounded = (schedule: Schedule): Schedule => ({
