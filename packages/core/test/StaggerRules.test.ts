@@ -429,6 +429,28 @@ describe("rule 4: \"The first attempt to succeed wins. Every other running attem
       expect(result.errors[index]).toEqual(Option.none())
       expect(isInterruption(result.errors[1 - index])).toBe(true)
     }))
+
+  it.effect("an attempt that succeeds in the step after the win, before it could be cancelled, is a loser", () =>
+    Effect.gen(function*() {
+      const { log, note } = yield* recorder
+      // Both wait on one Deferred, so both resume in the same step, c0 first; c1 then
+      // succeeds before the race's own fiber has run to cancel it.
+      const go = yield* Deferred.make<void>()
+      const attempt = (name: string) =>
+        Effect.zipRight(note(`start ${name}`), Effect.as(Deferred.await(go), name)).pipe(
+          Effect.tap(() => note(`ok ${name}`))
+        )
+      yield* Effect.fork(Effect.zipRight(Effect.sleep(50), Deferred.succeed(go, undefined)))
+      const result = yield* runFor(
+        Stagger.staggeredRace([attempt("c0"), attempt("c1")], { delay: 10 }),
+        note,
+        1000
+      )
+      expect(result.winner).toEqual(Option.some("c0"))
+      expect(result.errors[0]).toEqual(Option.none())
+      expect(isInterruption(result.errors[1])).toBe(true)
+      expect(yield* log).toEqual(["0 start c0", "10 start c1", "50 ok c0", "50 ok c1", "50 returned"])
+    }))
 })
 
 describe("rule 5: \"A failing stream ends the pulling; `sourceError` holds its cause, even when an attempt wins. Attempts already running go on and may still win.\"", () => {

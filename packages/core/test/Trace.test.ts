@@ -136,6 +136,33 @@ describe("Trace: the race as data", () => {
     }))
 })
 
+describe("Trace: a listener's defect", () => {
+  it.effect("a listener that dies when told of the win: the connect dies with its defect, every connection is closed", () =>
+    Effect.gen(function*() {
+      const { dialer, log } = yield* makeDialer
+      const exit = yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "example.test",
+          port: 443,
+          onEvent: (event) => event._tag === "Connected" ? Effect.dieMessage("listener broke") : Effect.void,
+          dial: dialer({ [v6(1).address]: "hang", [v4(1).address]: { after: 20, ok: true } })
+        })),
+        1000
+      ).pipe(
+        Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } }))
+      )
+      expect(Exit.isFailure(exit) && Cause.defects(exit.cause).pipe((ds) => Array.from(ds).map(String))).toEqual([
+        "RuntimeException: listener broke"
+      ])
+      // The winner's connection is not handed out, so it is closed with the loser's.
+      const closed = (yield* log).filter((line) => line.includes("close"))
+      expect(closed.map((line) => line.split(" ").slice(1).join(" ")).sort()).toEqual([
+        `close ${v4(1).address}`,
+        `close ${v6(1).address}`
+      ])
+    }))
+})
+
 describe("Trace: the span of a connect to an IP literal", () => {
   /** Notes the current span, if there is one. */
   const spanIn = (into: Array<Tracer.AnySpan>): Effect.Effect<void> =>

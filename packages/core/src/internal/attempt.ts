@@ -24,13 +24,13 @@ export interface Connected<C> {
 }
 
 const ended = (
+  at: number,
   index: number,
   remote: AddrInfo,
   local: LocalAddress | undefined,
   cause: Cause.Cause<unknown>,
   lost: boolean
-) =>
-(at: number): Trace.Event => {
+): Trace.Event => {
   if (Cause.isInterruptedOnly(cause)) {
     return Trace.Event.AttemptCancelled({ at, index, remote, local, reason: lost ? "lost" : "interrupted" })
   }
@@ -53,25 +53,35 @@ export const attemptSpan = (remote: AddrInfo, local: LocalAddress | undefined, i
   attributes: spanAttributes(remote, local, index)
 })
 
+/** Where an attempt's scope comes from. */
+export interface Scopes {
+  /** Opens the attempt's scope. */
+  readonly open: Effect.Effect<Scope.CloseableScope>
+  /** Told, synchronously, when the attempt closes its scope itself (it failed or lost). */
+  readonly closing: (scope: Scope.CloseableScope) => void
+}
+
+const never = () => false
+
 /**
- * Dials in a scope from `openScope`, interruptibly, in `span` if one is given (a connect of
- * one attempt may have its own span around it instead). `won` tells, when the attempt is
+ * Dials in a scope from `scopes`, interruptibly, in `span` if one is given (a connect of one
+ * attempt may have its own span around it instead). `won` tells, when the attempt is
  * interrupted, whether another attempt had already connected. A failed or interrupted attempt
  * closes its scope before it ends, so a loser's resources are gone as soon as it has lost.
  */
 export const make = <C, E, R>(
   dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
   recorder: trace.Recorder,
-  openScope: Effect.Effect<Scope.CloseableScope>,
+  scopes: Scopes,
   remote: AddrInfo,
   local: LocalAddress | undefined,
   index: number,
   span: spans.Span | undefined,
-  won: Effect.Effect<boolean> = Effect.succeed(false)
+  won: () => boolean = never
 ): Effect.Effect<Connected<C>, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
-      openScope,
+      scopes.open,
       (scope) => {
         const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
         return recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
@@ -80,17 +90,14 @@ export const make = <C, E, R>(
               spans.exitIn(restore, dial(remote, local), withScope) :
               spans.exitInSpan(restore, span, dial(remote, local), withScope)
           ),
-          Effect.flatMap((exit) =>
-            Exit.isSuccess(exit) ?
-              Effect.succeed({ connection: exit.value, scope, remote, local, index }) :
-              Scope.close(scope, exit).pipe(
-                Effect.zipRight(Effect.flatMap(
-                  won,
-                  (lost) => recorder.emit(ended(index, remote, local, exit.cause, lost))
-                )),
-                Effect.zipRight(Effect.failCause(exit.cause))
-              )
-          )
+          Effect.flatMap((exit) => {
+            if (Exit.isSuccess(exit)) return Effect.succeed({ connection: exit.value, scope, remote, local, index })
+            scopes.closing(scope)
+            return Scope.close(scope, exit).pipe(
+              Effect.zipRight(recorder.emit((at) => ended(at, index, remote, local, exit.cause, won()))),
+              Effect.zipRight(Effect.failCause(exit.cause))
+            )
+          })
         )
       }
     )

@@ -68,17 +68,23 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     // Ends the connect when a local address from a Stream is bad.
     const abort = stagger.isStream(locals) ? yield* Deferred.make<never, Cause.IllegalArgumentException>() : undefined
 
-    // The cleanup set: the resolution's scope, then every attempt's scope in start order.
-    const scopes: Array<Scope.CloseableScope> = []
-    const openScope = Effect.tap(Scope.make(), (scope) => {
-      scopes.push(scope)
-    })
+    // The cleanup set: the resolution's scope, then every attempt's scope in start order,
+    // less those the attempts closed themselves.
+    const scopes = new Set<Scope.CloseableScope>()
+    const attemptScopes: attempt.Scopes = {
+      open: Effect.tap(Scope.make(), (scope) => {
+        scopes.add(scope)
+      }),
+      closing: (scope) => {
+        scopes.delete(scope)
+      }
+    }
 
     // Whether an attempt has won: a cancelled attempt then lost, rather than being cut short
     // by the connect's own interruption. Set, and the win told, in the winner's fiber before
     // any loser is cancelled.
     let someoneWon = false
-    const won = Effect.sync(() => someoneWon)
+    const won = () => someoneWon
     const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) => {
       someoneWon = true
       return recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
@@ -88,7 +94,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       attempt.make(
         options.dial,
         recorder,
-        openScope,
+        attemptScopes,
         remote,
         local,
         index,
@@ -142,8 +148,9 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       // A built-in resolver, pulled directly: the same order, without a Stream's machinery.
       // Its lookups run in a scope of the cleanup set, closed first when the connect ends.
       Effect.gen(function*() {
+        // Made before any attempt's, so it is closed first.
         const resolution = yield* Scope.make()
-        scopes.unshift(resolution)
+        scopes.add(resolution)
         const service = yield* GetAddrInfo.GetAddrInfo
         const opened = yield* Effect.exit(open(trace.tracedService(recorder, service), resolution))
         // A bad resolver option is the resolver's defect, reported as the race's source error.
@@ -156,30 +163,40 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
           }
         }
         const remotes = opened.value
+        // The remote being paired, and its pairs not yet pulled.
         let pending: ReadonlyArray<Pair> = []
         let index = 0
+        type Next = Exit.Exit<Option.Option<Effect.Effect<attempt.Connected<C>, E, R>>, GetAddrInfo.ResolveError>
+        const take = (): Next => {
+          const [pair, ...rest] = pending
+          pending = rest
+          return Exit.succeed(Option.some(attemptOf(pair, index++)))
+        }
+        const pair = (remote: AddrInfo) => {
+          pending = pairsOf(remote, locals)
+          remotesSeen++
+        }
+        // A remote that pairs with no local address is skipped, and the next one taken.
+        const poll = (): Next | undefined => {
+          while (pending.length === 0) {
+            const next = remotes.poll()
+            if (next === undefined) return undefined
+            if (Exit.isFailure(next)) return Exit.failCause(next.cause)
+            if (Option.isNone(next.value)) return Exit.succeed(Option.none())
+            pair(next.value.value)
+          }
+          return take()
+        }
         const pull: stagger.Pull<Effect.Effect<attempt.Connected<C>, E, R>, GetAddrInfo.ResolveError, never> = Effect
           .suspend(() =>
-            pending.length > 0 ?
-              Effect.sync(() => {
-                const [pair, ...rest] = pending
-                pending = rest
-                return Option.some(attemptOf(pair, index++))
-              }) :
+            poll() ??
               Effect.flatMap(remotes.pull, (next) => {
                 if (Option.isNone(next)) return Effect.succeedNone
-                pending = pairsOf(next.value, locals)
-                remotesSeen++
+                pair(next.value)
                 return pull
               })
           )
-        // Without local addresses every remote is one attempt, so a resolver that is ready
-        // makes the pull ready; with them a remote may pair with none and the pull go on to
-        // the next remote, which may wait.
-        const ready = locals === undefined ?
-          () => pending.length > 0 || remotes.ready() :
-          () => pending.length > 0
-        return yield* stagger.race({ pull, ready }, stagger.decodeDelay(delay), onWin)
+        return yield* stagger.race({ pull, poll }, stagger.decodeDelay(delay), onWin)
       }) :
       stagger.staggeredRace(
         Stream.map(

@@ -104,7 +104,7 @@ const direct = <C, E, R>(
       attempt.make(
         options.dial,
         recorder,
-        Scope.fork(caller, ExecutionStrategy.sequential),
+        { open: Scope.fork(caller, ExecutionStrategy.sequential), closing: () => {} },
         args.literal,
         local,
         0,
@@ -115,10 +115,9 @@ const direct = <C, E, R>(
       ))
   return options.onEvent === undefined ?
     connect(trace.silent, span) :
-    Effect.withSpan(
+    spans.inSpan(
       Effect.flatMap(trace.makeRecorder(options.onEvent), (recorder) => connect(recorder, undefined)),
-      span.name,
-      spans.spanOptions(span.attributes)
+      span
     )
 }
 
@@ -158,7 +157,8 @@ export const connectWith = <C, E, R>(
         })
       }
     }
-    return connectRace.connect(options, args).pipe(
-      Effect.withSpan("stagger.connect", spans.spanOptions(spanAttributes(args)))
-    )
+    return spans.inSpan(connectRace.connect(options, args), {
+      name: "stagger.connect",
+      attributes: spanAttributes(args)
+    })
   })

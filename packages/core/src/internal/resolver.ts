@@ -13,13 +13,10 @@
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
-import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AddrInfo, Family, FamilyOption } from "../AddrInfo.js"
@@ -127,15 +124,17 @@ const openBasic = (host: string, port: number, options: Resolver.ResolverOptions
     // The one lookup runs when the first address is pulled.
     let addresses: ReadonlyArray<AddrInfo> | undefined
     let next = 0
-    const pull: Pull = Effect.suspend(() =>
+    const poll = () =>
       addresses === undefined ?
-        Effect.flatMap(lookup(service, host, port, family), (found) => {
-          addresses = weave.interleave(found, count)
-          return pull
-        }) :
-        Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
+        undefined :
+        Exit.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
+    const pull: Pull = Effect.suspend(() =>
+      poll() ?? Effect.flatMap(lookup(service, host, port, family), (found) => {
+        addresses = weave.interleave(found, count)
+        return pull
+      })
     )
-    return { pull, ready: () => addresses !== undefined }
+    return { pull, poll }
   })
 
 /** @internal */
@@ -168,38 +167,49 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     const { count, delay, family } = yield* resolvedOptions(options)
     if (family !== 0) return yield* openBasic(host, port, options)(service, scope)
 
-    const events = yield* Queue.unbounded<weave.Event>()
-    const v6Ended = yield* Deferred.make<void>()
-    const failures = yield* Ref.make<ReadonlyArray<Cause.Cause<GetAddrInfo.ResolveError>>>([])
-    const report = (family: Family) => (exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) =>
-      Exit.isSuccess(exit) ?
-        Queue.offer(events, { _tag: "Answer", family, addresses: exit.value }) :
-        Effect.zipRight(
-          Ref.update(failures, (fs) => [...fs, exit.cause]),
-          Queue.offer(events, { _tag: "Failure", family })
-        )
+    // The lookups' answers, in arrival order, not yet applied; `arrived` wakes a pull that
+    // waits for one. Plain variables: each is changed in one synchronous step.
+    let inbox: Array<weave.Event> = []
+    const arrived = Effect.unsafeMakeLatch(false)
+    const post = (event: weave.Event) => {
+      inbox.push(event)
+      arrived.unsafeOpen()
+    }
+    const failures: Array<Cause.Cause<GetAddrInfo.ResolveError>> = []
+    const report = (family: Family, exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) => {
+      if (Exit.isSuccess(exit)) return post({ _tag: "Answer", family, addresses: exit.value })
+      failures.push(exit.cause)
+      post({ _tag: "Failure", family })
+    }
+    // Set when the IPv6 lookup has ended, answered or failed.
+    let v6Ended = false
+    const v6End = Effect.unsafeMakeLatch(false)
     yield* lookup(service, host, port, 6).pipe(
       Effect.exit,
-      Effect.flatMap(report(6)),
-      Effect.ensuring(Deferred.succeed(v6Ended, undefined)),
+      Effect.map((exit) => {
+        report(6, exit)
+        v6Ended = true
+        v6End.unsafeOpen()
+      }),
       Effect.forkIn(scope)
     )
     // RFC 8305 section 3: "If a positive A response is received first ... wait a short time
     // for the AAAA response". The wait ends early when IPv6 ends, answered or failed.
-    const waitForV6 = Effect.flatMap(Deferred.isDone(v6Ended), (ended) =>
-      ended ?
+    const waitForV6 = Effect.suspend(() =>
+      v6Ended ?
         Effect.void :
         delay === null ?
-        Deferred.await(v6Ended) :
-        Effect.timeoutOption(Deferred.await(v6Ended), delay))
+        v6End.await :
+        Effect.timeoutOption(v6End.await, delay)
+    )
     yield* lookup(service, host, port, 4).pipe(
       Effect.exit,
-      Effect.tap(report(4)),
-      Effect.flatMap((exit) =>
-        Exit.isSuccess(exit) ?
-          Effect.zipRight(waitForV6, Queue.offer(events, { _tag: "ResolutionDelayElapsed" })) :
+      Effect.flatMap((exit) => {
+        report(4, exit)
+        return Exit.isSuccess(exit) ?
+          Effect.zipRight(waitForV6, Effect.sync(() => post({ _tag: "ResolutionDelayElapsed" }))) :
           Effect.void
-      ),
+      }),
       Effect.forkIn(scope)
     )
 
@@ -207,25 +217,28 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     // what is left. Events only add to it, so an address it holds now is one a pull gives
     // without waiting.
     let state = weave.initial
-    const apply = (event: weave.Event) => {
-      state = weave.reduce(state, event, count)
-    }
-    const pull: Pull = Effect.gen(function*() {
-      for (const event of yield* Queue.takeAll(events)) apply(event)
+    const poll = (): Exit.Exit<Option.Option<AddrInfo>, GetAddrInfo.ResolveError> | undefined => {
+      for (const event of inbox) state = weave.reduce(state, event, count)
+      inbox = []
       const next = weave.take(state)
       if (next !== undefined) {
         state = next[1]
-        return Option.some(next[0])
+        return Exit.succeed(Option.some(next[0]))
       }
-      if (weave.isExhausted(state)) {
-        // Nothing handed out means both families failed.
-        if (state.sent > 0) return Option.none()
-        return yield* Effect.failCause(bothFailed(host, yield* Ref.get(failures), options?.raiseExcGroup ?? false))
-      }
-      apply(yield* Queue.take(events))
-      return yield* pull
+      if (!weave.isExhausted(state)) return undefined
+      // Nothing handed out means both families failed.
+      return state.sent > 0 ?
+        Exit.succeed(Option.none()) :
+        Exit.failCause(bothFailed(host, failures, options?.raiseExcGroup ?? false))
+    }
+    const pull: Pull = Effect.suspend(() => {
+      const polled = poll()
+      if (polled !== undefined) return polled
+      // Nothing has arrived since `poll` emptied the inbox.
+      arrived.unsafeClose()
+      return Effect.zipRight(arrived.await, pull)
     })
-    return { pull, ready: () => state.unsent.length > 0 || weave.isExhausted(state) }
+    return { pull, poll }
   })
 
 /** @internal */

@@ -41,27 +41,29 @@ export interface Result<E, E2> {
 export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 
 /**
- * Where the race takes its attempts from. `ready` tells, without running anything, that `pull`
- * will answer without waiting; it may say `false` when unsure, never `true` wrongly. A pull
- * that may wait runs in a fiber of its own, so that a win can end the race while it waits;
- * one that is ready runs in the race's own fiber, a fiber and a yield less per attempt.
+ * Where the race takes its attempts from. `poll` is the pull's outcome when it needs no
+ * waiting, computed now; `undefined` when it would have to wait (or cannot tell). `pull` may
+ * wait. A pull that may wait runs in a fiber of its own, so that a win can end the race while
+ * it waits; one that `poll` answers costs the race no step at all.
  */
 export interface Source<A, E2, R2> {
   readonly pull: Pull<A, E2, R2>
-  readonly ready: () => boolean
+  readonly poll: () => Exit.Exit<Option.Option<A>, E2> | undefined
 }
-
-const always = () => true
 
 /** A generator is advanced once per attempt; a throw from it is a defect of the source. */
 const pullIterable = <A>(iterable: Iterable<A>): Effect.Effect<Source<A, never, never>> =>
   Effect.sync(() => {
     const iterator = iterable[Symbol.iterator]()
-    const pull = Effect.sync(() => {
-      const next = iterator.next()
-      return next.done ? Option.none<A>() : Option.some(next.value)
-    })
-    return { pull, ready: always }
+    const poll = (): Exit.Exit<Option.Option<A>> => {
+      try {
+        const next = iterator.next()
+        return Exit.succeed(next.done ? Option.none<A>() : Option.some(next.value))
+      } catch (defect) {
+        return Exit.die(defect)
+      }
+    }
+    return { pull: Effect.suspend(poll), poll }
   })
 
 /** The source's failure, carried as an element past `Stream.toPull`. */
@@ -80,13 +82,14 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
     Stream.toPull(Stream.catchAllCause(stream, (cause) => Stream.make(new SourceFailure(cause)))),
     (pullChunk): Source<A, E2, R2> => {
       let buffer: Chunk.Chunk<A | SourceFailure<E2>> = Chunk.empty()
-      const pull: Pull<A, E2, R2> = Effect.suspend(() => {
-        if (Chunk.isNonEmpty(buffer)) {
-          const head = Chunk.headNonEmpty(buffer)
-          buffer = Chunk.drop(buffer, 1)
-          return head instanceof SourceFailure ? Effect.failCause(head.cause) : Effect.succeedSome(head)
-        }
-        return pullChunk.pipe(
+      const poll = (): Exit.Exit<Option.Option<A>, E2> | undefined => {
+        if (!Chunk.isNonEmpty(buffer)) return undefined
+        const head = Chunk.headNonEmpty(buffer)
+        buffer = Chunk.drop(buffer, 1)
+        return head instanceof SourceFailure ? Exit.failCause(head.cause) : Exit.succeed(Option.some(head))
+      }
+      const pull: Pull<A, E2, R2> = Effect.suspend(() =>
+        poll() ?? pullChunk.pipe(
           Effect.matchEffect({
             onFailure: () => Effect.succeedNone,
             onSuccess: (chunk) => {
@@ -95,8 +98,8 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
             }
           })
         )
-      })
-      return { pull, ready: () => Chunk.isNonEmpty(buffer) }
+      )
+      return { pull, poll }
     }
   )
 
@@ -140,32 +143,48 @@ export const race = <A, E, R, E2, R2>(
     let latest = Effect.unsafeMakeLatch(false)
     let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
 
+    // An attempt's end, counted in its own fiber whatever the outcome; only the latest
+    // attempt's end wakes the loop (rule 2).
+    const ended = (wake: Effect.Latch) => {
+      wake.unsafeOpen()
+      running--
+      if (exhausted && running === 0) decided.unsafeOpen()
+    }
+    const won = (value: A, wake: Effect.Latch) => {
+      latest.unsafeOpen()
+      pulling?.unsafeOpen()
+      decided.unsafeOpen()
+      ended(wake)
+      return Effect.succeed(value)
+    }
+
     // The first attempt to succeed wins. An attempt that succeeds after another has won
     // (possible only when both finish in the same tick) is a loser: it interrupts itself, so
-    // its entry in `errors` is an interruption like every other loser's. Only the latest
-    // attempt's end wakes the loop (rule 2). An attempt's fiber is forked uninterruptible and
-    // runs only the attempt interruptibly, so that its end is always counted.
+    // its entry in `errors` is an interruption like every other loser's. An attempt's fiber
+    // is forked uninterruptible and runs only the attempt interruptibly, so that its end is
+    // always counted.
     const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
-      Effect.interruptible(attempt).pipe(
-        Effect.tap((value) => {
-          if (winner !== -1) return Effect.interrupt
+      Effect.matchCauseEffect(Effect.interruptible(attempt), {
+        onFailure: (cause) => {
+          ended(wake)
+          return Effect.failCause(cause)
+        },
+        onSuccess: (value) => {
+          if (winner !== -1) {
+            ended(wake)
+            return Effect.interrupt
+          }
           winner = index
-          return Effect.zipRight(
-            onWin(value, index),
-            Effect.sync(() => {
-              latest.unsafeOpen()
-              pulling?.unsafeOpen()
-              decided.unsafeOpen()
-            })
-          )
-        }),
-        Effect.exit,
-        Effect.flatMap((exit) => {
-          wake.unsafeOpen()
-          running--
-          if (exhausted && running === 0) decided.unsafeOpen()
-          return exit
-        }),
+          // The win is told before the loop can wake and cancel the losers.
+          return Effect.matchCauseEffect(onWin(value, index), {
+            onFailure: (cause) => {
+              ended(wake)
+              return Effect.failCause(cause)
+            },
+            onSuccess: () => won(value, wake)
+          })
+        }
+      }).pipe(
         Effect.fork,
         // Counted and recorded in the same uninterruptible step that forks it, so no fiber
         // escapes; the child runs only once this fiber yields.
@@ -176,7 +195,9 @@ export const race = <A, E, R, E2, R2>(
         Effect.uninterruptible
       )
 
-    const nanos = Option.map(delay, (d) => Option.getOrElse(Duration.toNanos(d), () => BigInt(0)))
+    const nanos = Option.getOrUndefined(
+      Option.map(delay, (d) => Option.getOrElse(Duration.toNanos(d), () => BigInt(0)))
+    )
 
     // The timer: one fiber that sleeps until `due`, when the latest attempt's delay is over,
     // then opens its latch. An attempt that ends first moves `due` on and the same fiber
@@ -191,30 +212,42 @@ export const race = <A, E, R, E2, R2>(
       return Effect.void
     })
     const stopTimer = Effect.suspend(() => timer === undefined ? Effect.void : Fiber.interrupt(timer))
+    const startTimer = Effect.suspend(() =>
+      timer === undefined || timer.unsafePoll() !== null ?
+        Effect.tap(Effect.forkDaemon(timing), (fiber) => {
+          timer = fiber
+        }) :
+        Effect.void
+    )
 
     // Waits until the latest attempt has ended, any attempt has won, or the delay since the
-    // latest attempt started has passed. Returns how late the timer woke the loop, if it did.
-    const waitAfter = (wake: Effect.Latch): Effect.Effect<bigint> => {
-      if (Option.isNone(nanos)) return Effect.as(wake.await, BigInt(0))
-      if (nanos.value === BigInt(0)) return Effect.as(Effect.yieldNow(), BigInt(0))
-      const stepDue = due
-      return Effect.flatMap(Clock.currentTimeNanos, (now) => {
-        if (now >= stepDue) return Effect.succeed(now - stepDue)
-        const started = timer === undefined || timer.unsafePoll() !== null ?
-          Effect.tap(Effect.forkDaemon(timing), (fiber) => {
-            timer = fiber
-          }) :
-          Effect.void
-        return Effect.zipRight(started, Effect.zipRight(wake.await, Clock.currentTimeNanos)).pipe(
-          Effect.map((woke) => woke > stepDue ? woke - stepDue : BigInt(0))
-        )
+    // latest attempt started has passed.
+    const waitAfter = (wake: Effect.Latch): Effect.Effect<void> =>
+      nanos === undefined ?
+        wake.await :
+        nanos === BigInt(0) ?
+        Effect.yieldNow() :
+        Effect.zipRight(startTimer, wake.await)
+
+    // The delay runs from each attempt's start (rule 2). A timer that woke the loop late does
+    // not move the schedule: the next attempt counts as started that much earlier, so neither
+    // the timer's lateness nor the loop's own work adds up over the steps. `wokeAt` is when
+    // the loop woke, if a pull waited since; otherwise it woke just now.
+    const startNext = (attempt: Effect.Effect<A, E, R>, waited: boolean, wokeAt: bigint | undefined) =>
+      Effect.clockWith((clock) => {
+        if (nanos !== undefined) {
+          const now = clock.unsafeCurrentTimeNanos()
+          const woke = wokeAt ?? now
+          due = (waited && woke > due ? now - (woke - due) : now) + nanos
+        }
+        latest = Effect.unsafeMakeLatch(false)
+        return start(attempt, fibers.length, latest)
       })
-    }
 
     // A source that waits (a resolver waiting for an answer) gives way to a win: its pull
     // runs in a fiber of its own and the loop waits on a latch that the pull's end and a win
-    // both open. A source that is ready answers in this fiber.
-    const { pull, ready } = source
+    // both open. A source that `poll` answers costs no step.
+    const { poll, pull } = source
     let pulling: Effect.Latch | undefined
     const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.suspend(() => {
       const woken = Effect.unsafeMakeLatch(false)
@@ -237,40 +270,44 @@ export const race = <A, E, R, E2, R2>(
         )
       })
     })
-    const next = Effect.suspend(() => ready() ? pull : waiting)
 
     return Effect.gen(function*() {
       while (true) {
-        let lateness = BigInt(0)
+        let waited = false
         if (fibers.length > 0) {
           // Let the attempt just started run first: one that ends at once (refused, or
           // connected) then needs no timer at all.
           const previous = fibers[fibers.length - 1]
           if (previous.unsafePoll() === null) yield* Effect.yieldNow()
-          if (previous.unsafePoll() === null) lateness = yield* waitAfter(latest)
+          if (previous.unsafePoll() === null) {
+            yield* waitAfter(latest)
+            waited = true
+          }
         }
         if (winner !== -1) break
-        const exit = yield* Effect.exit(next)
+        let exit = poll()
+        let wokeAt: bigint | undefined
+        if (exit === undefined) {
+          if (waited && nanos !== undefined) wokeAt = yield* Clock.currentTimeNanos
+          exit = yield* Effect.exit(waiting)
+        }
         if (Exit.isFailure(exit)) {
           sourceError = Option.some(exit.cause)
           break
         }
         if (Option.isNone(exit.value) || winner !== -1) break
-        // The delay runs from each attempt's start (rule 2). A timer that woke the loop late
-        // does not move the schedule: the next attempt counts as started that much earlier, so
-        // neither the timer's lateness nor the loop's own work adds up over the steps.
-        due = (yield* Clock.currentTimeNanos) - lateness + Option.getOrElse(nanos, () => BigInt(0))
-        latest = Effect.unsafeMakeLatch(false)
-        yield* start(exit.value.value, fibers.length, latest)
+        yield* startNext(exit.value.value, waited, wokeAt)
       }
 
       // No more attempts will start: wait for a winner or for every attempt to end.
       exhausted = true
       if (winner === -1 && running > 0) yield* decided.await
       yield* stopTimer
-      yield* Fiber.interruptAll(fibers)
+      // Interrupting a fiber awaits its end, so every exit is there to read afterwards.
+      const live = fibers.filter((fiber) => fiber.unsafePoll() === null)
+      if (live.length > 0) yield* Fiber.interruptAll(live)
 
-      const exits = yield* Effect.forEach(fibers, Fiber.await)
+      const exits = fibers.map((fiber) => fiber.unsafePoll()!)
       const errors = exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none())
       const winnerIndex = winner === -1 ? Option.none<number>() : Option.some(winner)
       const winnerValue = Option.flatMap(

@@ -49,17 +49,14 @@ export const tracedService = (
   service: GetAddrInfo.GetAddrInfo["Type"]
 ): GetAddrInfo.GetAddrInfo["Type"] => ({
   lookup: (host, port, options) =>
-    service.lookup(host, port, options).pipe(
-      Effect.tapBoth({
+    spans.inSpan(
+      Effect.tapBoth(service.lookup(host, port, options), {
         onSuccess: (addresses) =>
           recorder.emit((at) => Trace.Event.Resolved({ at, host, family: options.family, addresses })),
         onFailure: (error) =>
           recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
       }),
-      Effect.withSpan(
-        "stagger.lookup",
-        spans.spanOptions({ "stagger.host": host, "stagger.family": options.family })
-      )
+      { name: "stagger.lookup", attributes: { "stagger.host": host, "stagger.family": options.family } }
     )
 })
 
