@@ -244,9 +244,9 @@ export const race = <A, E, R, E2, R2>(
         return start(attempt, fibers.length, latest)
       })
 
-    // A source that waits (a resolver waiting for an answer) gives way to a win: its pull
-    // runs in a fiber of its own and the loop waits on a latch that the pull's end and a win
-    // both open. A source that `poll` answers costs no step.
+    // A source that waits (a resolver waiting for an answer) gives way to a win: while an
+    // attempt runs, its pull runs in a fiber of its own and the loop waits on a latch that the
+    // pull's end and a win both open. A source that `poll` answers costs no step.
     const { poll, pull } = source
     let pulling: Effect.Latch | undefined
     const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.suspend(() => {
@@ -289,7 +289,8 @@ export const race = <A, E, R, E2, R2>(
         let wokeAt: bigint | undefined
         if (exit === undefined) {
           if (waited && nanos !== undefined) wokeAt = yield* Clock.currentTimeNanos
-          exit = yield* Effect.exit(waiting)
+          // With no attempt running, nothing can win while the pull waits: it runs here.
+          exit = yield* Effect.exit(running === 0 ? pull : waiting)
         }
         if (Exit.isFailure(exit)) {
           sourceError = Option.some(exit.cause)
