@@ -163,7 +163,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
           }
         }
         const remotes = opened.value
-        // The remote being paired, and its pairs not yet pulled.
+        // The pairs of the latest remote that are not yet pulled.
         let pending: ReadonlyArray<Pair> = []
         let index = 0
         type Next = Exit.Exit<Option.Option<Effect.Effect<attempt.Connected<C>, E, R>>, GetAddrInfo.ResolveError>
