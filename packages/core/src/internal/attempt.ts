@@ -10,7 +10,7 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
-import * as Trace from "../Trace.js"
+import type * as Trace from "../Trace.js"
 import * as spans from "./span.js"
 import * as trace from "./trace.js"
 
@@ -32,10 +32,10 @@ const ended = (
   lost: boolean
 ): Trace.Event => {
   if (Cause.isInterruptedOnly(cause)) {
-    return Trace.Event.AttemptCancelled({ at, index, remote, local, reason: lost ? "lost" : "interrupted" })
+    return trace.AttemptCancelled({ at, index, remote, local, reason: lost ? "lost" : "interrupted" })
   }
   const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
-  return Trace.Event.AttemptFailed({ at, index, remote, local, error, code: trace.codeOf(error) })
+  return trace.AttemptFailed({ at, index, remote, local, error, code: trace.codeOf(error) })
 }
 
 /** The attributes of an attempt's span. */
@@ -84,7 +84,7 @@ export const make = <C, E, R>(
       scopes.open,
       (scope) => {
         const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
-        return recorder.emit((at) => Trace.Event.AttemptStarted({ at, index, remote, local })).pipe(
+        return recorder.emit((at) => trace.AttemptStarted({ at, index, remote, local })).pipe(
           Effect.zipRight(
             span === undefined ?
               spans.exitIn(restore, dial(remote, local), withScope) :

@@ -18,7 +18,6 @@ import * as Aitertools from "../Aitertools.js"
 import { ConnectError } from "../ConnectError.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
-import * as Trace from "../Trace.js"
 import * as attempt from "./attempt.js"
 import * as errors from "./errors.js"
 import * as ip from "./ip.js"
@@ -87,7 +86,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     const won = () => someoneWon
     const onWin: stagger.OnWin<attempt.Connected<C>> = ({ index, local, remote }) => {
       someoneWon = true
-      return recorder.emit((at) => Trace.Event.Connected({ at, index, remote, local }))
+      return recorder.emit((at) => trace.Connected({ at, index, remote, local }))
     }
     // Attempts, in order: each remote as it is resolved, with each local of its family.
     const attemptOf = ([remote, local]: Pair, index: number) =>
@@ -168,9 +167,9 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
         let index = 0
         type Next = Exit.Exit<Option.Option<Effect.Effect<attempt.Connected<C>, E, R>>, GetAddrInfo.ResolveError>
         const take = (): Next => {
-          const [pair, ...rest] = pending
-          pending = rest
-          return Exit.succeed(Option.some(attemptOf(pair, index++)))
+          const next = pending[0]
+          pending = pending.slice(1)
+          return Exit.succeed(Option.some(attemptOf(next, index++)))
         }
         const pair = (remote: AddrInfo) => {
           pending = pairsOf(remote, locals)

@@ -24,7 +24,6 @@ import { ConnectError } from "../ConnectError.js"
 import { ResolveError } from "../GetAddrInfo.js"
 import type * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
-import * as Trace from "../Trace.js"
 import * as attempt from "./attempt.js"
 import * as connectRace from "./connectRace.js"
 import * as ip from "./ip.js"
@@ -110,7 +109,7 @@ const direct = <C, E, R>(
         0,
         dialSpan
       ).pipe(
-        Effect.tap(() => recorder.emit((at) => Trace.Event.Connected({ at, index: 0, remote: args.literal, local }))),
+        Effect.tap(() => recorder.emit((at) => trace.Connected({ at, index: 0, remote: args.literal, local }))),
         Effect.map((connected) => connected.connection)
       ))
   return options.onEvent === undefined ?

@@ -131,7 +131,7 @@ export const race = <A, E, R, E2, R2>(
     // The race's state is plain variables: every change is one synchronous step of one fiber,
     // and JavaScript runs one at a time. Latches wake the loop (a Deferred costs several
     // times more to make, which a connect of one attempt notices).
-    const fibers: Array<Fiber.RuntimeFiber<A, E>> = []
+    const fibers: Array<Fiber.RuntimeFiber<Exit.Exit<A, E>>> = []
     let winner = -1
     // Attempts started and not yet ended, and whether any more will start.
     let running = 0
@@ -150,24 +150,19 @@ export const race = <A, E, R, E2, R2>(
       running--
       if (exhausted && running === 0) decided.unsafeOpen()
     }
-    const won = (value: A, wake: Effect.Latch) => {
-      latest.unsafeOpen()
-      pulling?.unsafeOpen()
-      decided.unsafeOpen()
-      ended(wake)
-      return Effect.succeed(value)
-    }
 
     // The first attempt to succeed wins. An attempt that succeeds after another has won
     // (possible only when both finish in the same tick) is a loser: it interrupts itself, so
     // its entry in `errors` is an interruption like every other loser's. An attempt's fiber
     // is forked uninterruptible and runs only the attempt interruptibly, so that its end is
-    // always counted.
+    // always counted. It succeeds with the attempt's exit, and fails only when interrupted
+    // (or when `onWin` dies), so that a refused attempt is not an unhandled failure for the
+    // fiber runtime to check.
     const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
       Effect.matchCauseEffect(Effect.interruptible(attempt), {
         onFailure: (cause) => {
           ended(wake)
-          return Effect.failCause(cause)
+          return Effect.succeed(Exit.failCause(cause))
         },
         onSuccess: (value) => {
           if (winner !== -1) {
@@ -181,7 +176,13 @@ export const race = <A, E, R, E2, R2>(
               ended(wake)
               return Effect.failCause(cause)
             },
-            onSuccess: () => won(value, wake)
+            onSuccess: () => {
+              latest.unsafeOpen()
+              pulling?.unsafeOpen()
+              decided.unsafeOpen()
+              ended(wake)
+              return Effect.succeed(Exit.succeed(value))
+            }
           })
         }
       }).pipe(
@@ -308,7 +309,10 @@ export const race = <A, E, R, E2, R2>(
       const live = fibers.filter((fiber) => fiber.unsafePoll() === null)
       if (live.length > 0) yield* Fiber.interruptAll(live)
 
-      const exits = fibers.map((fiber) => fiber.unsafePoll()!)
+      const exits = fibers.map((fiber): Exit.Exit<A, E> => {
+        const outcome = fiber.unsafePoll()!
+        return Exit.isSuccess(outcome) ? outcome.value : outcome as Exit.Exit<never>
+      })
       const errors = exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none())
       const winnerIndex = winner === -1 ? Option.none<number>() : Option.some(winner)
       const winnerValue = Option.flatMap(

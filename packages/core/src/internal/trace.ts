@@ -11,6 +11,13 @@ import * as GetAddrInfo from "../GetAddrInfo.js"
 import * as Trace from "../Trace.js"
 import * as spans from "./span.js"
 
+/**
+ * The event constructors, looked up once: `Trace.Event` is `Data.taggedEnum`'s Proxy, which
+ * makes a new constructor on every property access, and a connect makes several events per
+ * attempt.
+ */
+export const { AttemptCancelled, AttemptFailed, AttemptStarted, Connected, ResolveFailed, Resolved } = Trace.Event
+
 export interface Recorder {
   /** Stamps an event with the time since the connect started, keeps it and reports it. */
   readonly emit: (make: (at: number) => Trace.Event) => Effect.Effect<void>
@@ -51,10 +58,8 @@ export const tracedService = (
   lookup: (host, port, options) =>
     spans.inSpan(
       Effect.tapBoth(service.lookup(host, port, options), {
-        onSuccess: (addresses) =>
-          recorder.emit((at) => Trace.Event.Resolved({ at, host, family: options.family, addresses })),
-        onFailure: (error) =>
-          recorder.emit((at) => Trace.Event.ResolveFailed({ at, host, family: options.family, error }))
+        onSuccess: (addresses) => recorder.emit((at) => Resolved({ at, host, family: options.family, addresses })),
+        onFailure: (error) => recorder.emit((at) => ResolveFailed({ at, host, family: options.family, error }))
       }),
       { name: "stagger.lookup", attributes: { "stagger.host": host, "stagger.family": options.family } }
     )
