@@ -286,6 +286,16 @@ describe("HappyEyeballs.connectWith: IP literals", () => {
       expect(log[0]).toBe("0 start 2001:db8::7")
     }))
 
+  it.effect("an IPv4 literal with only an IPv6 local address: a ConnectError that says why, nothing dialled", () =>
+    Effect.gen(function*() {
+      const { exit, log } = yield* scenario({}, {}, { host: "192.0.2.9", localAddrs: [{ address: "2001:db8:ff::1" }] })
+      expect(failureOf(exit)).toMatchObject({ value: { _tag: "ConnectError", errors: [], trace: [] } })
+      expect((failureOf(exit) as { value: Error }).value.message).toBe(
+        "no local address has the family of any of the 1 addresses of 192.0.2.9:443"
+      )
+      expect(log).toEqual([])
+    }))
+
   it.effect("an IPv4 literal with family 6 is a ResolveError, never dialled as IPv6", () =>
     Effect.gen(function*() {
       const { exit, log } = yield* scenario({}, {}, { host: "127.0.0.1", family: 6 })
