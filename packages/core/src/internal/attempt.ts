@@ -79,26 +79,41 @@ export const make = <C, E, R>(
   span: spans.Span | undefined,
   won: () => boolean = never
 ): Effect.Effect<Connected<C>, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(
-      scopes.open,
-      (scope) => {
-        const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
-        return recorder.emit((at) => trace.AttemptStarted({ at, index, remote, local })).pipe(
-          Effect.zipRight(
-            span === undefined ?
-              spans.exitIn(restore, dial(remote, local), withScope) :
-              spans.exitInSpan(restore, span, dial(remote, local), withScope)
-          ),
-          Effect.flatMap((exit) => {
-            if (Exit.isSuccess(exit)) return Effect.succeed({ connection: exit.value, scope, remote, local, index })
-            scopes.closing(scope)
-            return Scope.close(scope, exit).pipe(
-              Effect.zipRight(recorder.emit((at) => ended(at, index, remote, local, exit.cause, won()))),
-              Effect.zipRight(Effect.failCause(exit.cause))
-            )
-          })
-        )
-      }
-    )
+  Effect.uninterruptibleMask(masked(dial, recorder, scopes, remote, local, index, span, won))
+
+/**
+ * `make` for a caller that already runs it uninterruptibly, such as a race whose source is
+ * `masked`: `restore` is what makes the dial interruptible (`Effect.interruptible` there).
+ */
+export const masked = <C, E, R>(
+  dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
+  recorder: trace.Recorder,
+  scopes: Scopes,
+  remote: AddrInfo,
+  local: LocalAddress | undefined,
+  index: number,
+  span: spans.Span | undefined,
+  won: () => boolean = never
+) =>
+(restore: spans.Restore): Effect.Effect<Connected<C>, E, R> =>
+  Effect.flatMap(
+    scopes.open,
+    (scope) => {
+      const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
+      return recorder.emit((at) => trace.AttemptStarted({ at, index, remote, local })).pipe(
+        Effect.zipRight(
+          span === undefined ?
+            spans.exitIn(restore, dial(remote, local), withScope) :
+            spans.exitInSpan(restore, span, dial(remote, local), withScope)
+        ),
+        Effect.flatMap((exit) => {
+          if (Exit.isSuccess(exit)) return Effect.succeed({ connection: exit.value, scope, remote, local, index })
+          scopes.closing(scope)
+          return Scope.close(scope, exit).pipe(
+            Effect.zipRight(recorder.emit((at) => ended(at, index, remote, local, exit.cause, won()))),
+            Effect.zipRight(Effect.failCause(exit.cause))
+          )
+        })
+      )
+    }
   )

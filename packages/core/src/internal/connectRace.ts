@@ -89,8 +89,8 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
       return recorder.emit((at) => trace.Connected({ at, index, remote, local }))
     }
     // Attempts, in order: each remote as it is resolved, with each local of its family.
-    const attemptOf = ([remote, local]: Pair, index: number) =>
-      attempt.make(
+    const maskedAttemptOf = ([remote, local]: Pair, index: number) =>
+      attempt.masked(
         options.dial,
         recorder,
         attemptScopes,
@@ -100,6 +100,9 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
         attempt.attemptSpan(remote, local, index),
         won
       )
+    // For a race whose source is `masked`: run uninterruptibly, the dial restored.
+    const raceAttemptOf = (pair: Pair, index: number) => maskedAttemptOf(pair, index)(Effect.interruptible)
+    const attemptOf = (pair: Pair, index: number) => Effect.uninterruptibleMask(maskedAttemptOf(pair, index))
     const resolved = literal === undefined ?
       (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family }) :
       undefined
@@ -169,7 +172,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
         const take = (): Next => {
           const next = pending[0]
           pending = pending.slice(1)
-          return Exit.succeed(Option.some(attemptOf(next, index++)))
+          return Exit.succeed(Option.some(raceAttemptOf(next, index++)))
         }
         const pair = (remote: AddrInfo) => {
           pending = pairsOf(remote, locals)
@@ -195,7 +198,7 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
                 return pull
               })
           )
-        return yield* stagger.race({ pull, poll }, stagger.decodeDelay(delay), onWin)
+        return yield* stagger.race({ pull, poll, masked: true }, stagger.decodeDelay(delay), onWin)
       }) :
       stagger.staggeredRace(
         Stream.map(

@@ -49,6 +49,12 @@ export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 export interface Source<A, E2, R2> {
   readonly pull: Pull<A, E2, R2>
   readonly poll: () => Exit.Exit<Option.Option<A>, E2> | undefined
+  /**
+   * Its attempts run uninterruptibly and make themselves interruptible where they may be cut
+   * short (`attempt.masked`), so the race does not: two changes of the runtime flags fewer
+   * per attempt.
+   */
+  readonly masked?: boolean
 }
 
 /** A generator is advanced once per attempt; a throw from it is a defect of the source. */
@@ -128,6 +134,7 @@ export const race = <A, E, R, E2, R2>(
   onWin: OnWin<A> = noWinHook
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> =>
   Effect.suspend(() => {
+    const { masked = false, poll, pull } = source
     // The race's state is plain variables: every change is one synchronous step of one fiber,
     // and JavaScript runs one at a time. Latches wake the loop (a Deferred costs several
     // times more to make, which a connect of one attempt notices).
@@ -159,7 +166,7 @@ export const race = <A, E, R, E2, R2>(
     // (or when `onWin` dies), so that a refused attempt is not an unhandled failure for the
     // fiber runtime to check.
     const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
-      Effect.matchCauseEffect(Effect.interruptible(attempt), {
+      Effect.matchCauseEffect(masked ? attempt : Effect.interruptible(attempt), {
         onFailure: (cause) => {
           ended(wake)
           return Effect.succeed(Exit.failCause(cause))
@@ -248,7 +255,6 @@ export const race = <A, E, R, E2, R2>(
     // A source that waits (a resolver waiting for an answer) gives way to a win: while an
     // attempt runs, its pull runs in a fiber of its own and the loop waits on a latch that the
     // pull's end and a win both open. A source that `poll` answers costs no step.
-    const { poll, pull } = source
     let pulling: Effect.Latch | undefined
     const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.suspend(() => {
       const woken = Effect.unsafeMakeLatch(false)
