@@ -96,24 +96,31 @@ export const masked = <C, E, R>(
   won: () => boolean = never
 ) =>
 (restore: spans.Restore): Effect.Effect<Connected<C>, E, R> =>
-  Effect.flatMap(
-    scopes.open,
-    (scope) => {
-      const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
-      return recorder.emit((at) => trace.AttemptStarted({ at, index, remote, local })).pipe(
-        Effect.zipRight(
+  Effect.clockWith((clock) => {
+    // Told in this step, with the clock at hand; a listener's effect runs before the dial.
+    const told = recorder.record(clock, (at) => trace.AttemptStarted({ at, index, remote, local }))
+    const run = Effect.flatMap(
+      scopes.open,
+      (scope) => {
+        const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
+        return Effect.flatMap(
           span === undefined ?
             spans.exitIn(restore, dial(remote, local), withScope) :
-            spans.exitInSpan(restore, span, dial(remote, local), withScope)
-        ),
-        Effect.flatMap((exit) => {
-          if (Exit.isSuccess(exit)) return Effect.succeed({ connection: exit.value, scope, remote, local, index })
-          scopes.closing(scope)
-          return Scope.close(scope, exit).pipe(
-            Effect.zipRight(recorder.emit((at) => ended(at, index, remote, local, exit.cause, won()))),
-            Effect.zipRight(Effect.failCause(exit.cause))
-          )
-        })
-      )
-    }
-  )
+            spans.exitInSpan(restore, span, dial(remote, local), withScope),
+          (exit) => {
+            if (Exit.isSuccess(exit)) return Effect.succeed({ connection: exit.value, scope, remote, local, index })
+            scopes.closing(scope)
+            const failed = Effect.failCause(exit.cause)
+            return Effect.zipRight(
+              Scope.close(scope, exit),
+              Effect.clockWith((clock) => {
+                const told = recorder.record(clock, (at) => ended(at, index, remote, local, exit.cause, won()))
+                return told === undefined ? failed : Effect.zipRight(told, failed)
+              })
+            )
+          }
+        )
+      }
+    )
+    return told === undefined ? run : Effect.zipRight(told, run)
+  })

@@ -21,6 +21,11 @@ export const { AttemptCancelled, AttemptFailed, AttemptStarted, Connected, Resol
 export interface Recorder {
   /** Stamps an event with the time since the connect started, keeps it and reports it. */
   readonly emit: (make: (at: number) => Trace.Event) => Effect.Effect<void>
+  /**
+   * `emit` for a caller that has the Clock at hand, in its own step: stamps and keeps the
+   * event now, and returns what reports it, if anyone listens.
+   */
+  readonly record: (clock: Clock.Clock, make: (at: number) => Trace.Event) => Effect.Effect<void> | undefined
   /** The events so far, in order. */
   readonly events: () => ReadonlyArray<Trace.Event>
 }
@@ -32,19 +37,20 @@ export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<
   Effect.map(Clock.currentTimeNanos, (start) => {
     // Appended to by the attempts' fibers; read once the connect has ended.
     const events: Array<Trace.Event> = []
+    const record = (clock: Clock.Clock, make: (at: number) => Trace.Event) => {
+      const event = make(millisSince(start, clock.unsafeCurrentTimeNanos()))
+      events.push(event)
+      return onEvent === undefined ? undefined : onEvent(event)
+    }
     return {
-      emit: (make) =>
-        Effect.clockWith((clock) => {
-          const event = make(millisSince(start, clock.unsafeCurrentTimeNanos()))
-          events.push(event)
-          return onEvent === undefined ? Effect.void : onEvent(event)
-        }),
+      emit: (make) => Effect.clockWith((clock) => record(clock, make) ?? Effect.void),
+      record,
       events: () => events.slice()
     }
   })
 
 /** Records nothing: the hot path's recorder when nobody listens. */
-export const silent: Recorder = { emit: () => Effect.void, events: () => [] }
+export const silent: Recorder = { emit: () => Effect.void, record: () => undefined, events: () => [] }
 
 /** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
 export const codeOf = (error: unknown): string | undefined =>
