@@ -57,9 +57,20 @@ export const attemptSpan = (remote: AddrInfo, local: LocalAddress | undefined, i
 export interface Scopes {
   /** Opens the attempt's scope. */
   readonly open: Effect.Effect<Scope.CloseableScope>
+  /** Told, synchronously, of the scope the attempt opened. */
+  readonly opened: (scope: Scope.CloseableScope) => void
   /** Told, synchronously, when the attempt closes its scope itself (it failed or lost). */
   readonly closing: (scope: Scope.CloseableScope) => void
 }
+
+const ignore = () => {}
+
+/** Scopes that nobody keeps a record of, from `open`. */
+export const unrecorded = (open: Effect.Effect<Scope.CloseableScope>): Scopes => ({
+  open,
+  opened: ignore,
+  closing: ignore
+})
 
 const never = () => false
 
@@ -102,6 +113,7 @@ export const masked = <C, E, R>(
     const run = Effect.flatMap(
       scopes.open,
       (scope) => {
+        scopes.opened(scope)
         const withScope = (context: Context.Context<R>) => Context.add(context, Scope.Scope, scope)
         return Effect.flatMap(
           span === undefined ?

@@ -71,9 +71,10 @@ export const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>,
     // less those the attempts closed themselves.
     const scopes = new Set<Scope.CloseableScope>()
     const attemptScopes: attempt.Scopes = {
-      open: Effect.tap(Scope.make(), (scope) => {
+      open: Scope.make(),
+      opened: (scope) => {
         scopes.add(scope)
-      }),
+      },
       closing: (scope) => {
         scopes.delete(scope)
       }

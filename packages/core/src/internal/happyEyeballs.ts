@@ -103,7 +103,7 @@ const direct = <C, E, R>(
       attempt.make(
         options.dial,
         recorder,
-        { open: Scope.fork(caller, ExecutionStrategy.sequential), closing: () => {} },
+        attempt.unrecorded(Scope.fork(caller, ExecutionStrategy.sequential)),
         args.literal,
         local,
         0,
