@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as Util from "node:util"
 import { remoteHost } from "../src/internal/dial.js"
 import { scripted } from "./support/lookups.js"
 import { dualServers, refusedPort, tcpServer } from "./support/servers.js"
@@ -64,6 +65,8 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         expect(error.stack?.split("\n").filter((line) => line.trimStart().startsWith("at "))).toEqual([])
         expect((error.cause as Error).stack).toContain("ECONNREFUSED")
         expect(Error.stackTraceLimit).toBe(stackTraceLimit)
+        // The error itself, not a Proxy around it (as `Effect.fail` makes inside a span).
+        expect(Util.types.isProxy(error)).toBe(false)
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("a literal of the other family than asked is a ResolveError, and nothing is dialled", () =>

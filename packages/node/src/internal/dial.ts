@@ -10,6 +10,7 @@
  * @internal
  */
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Scope from "effect/Scope"
 import * as Net from "node:net"
@@ -47,6 +48,15 @@ const dialError = (fields: ConstructorParameters<typeof DialError>[0]): DialErro
     Error.stackTraceLimit = limit
   }
 }
+
+/**
+ * Fails with that `DialError` itself. `Effect.fail` of an object, inside a span (every attempt
+ * runs in one), hands on a Proxy around it that carries the span, for one more step of the
+ * fiber runtime, and every later read of the error goes through the Proxy. The attempt's span
+ * already holds what the Proxy would carry.
+ */
+const failDial = (fields: ConstructorParameters<typeof DialError>[0]): Effect.Effect<never, DialError> =>
+  Effect.failCause(Cause.fail(dialError(fields)))
 
 const zoneOf = (address: string): string | undefined => {
   const percent = address.indexOf("%")
@@ -106,7 +116,7 @@ export const tcp = (
         }
         const onError = (cause: unknown) => {
           socket.off("connect", onConnect)
-          resume(Effect.fail(dialError({ remote, local, phase: "connect", code: codeOf(cause), cause })))
+          resume(failDial({ remote, local, phase: "connect", code: codeOf(cause), cause }))
         }
         socket.once("connect", onConnect)
         socket.once("error", onError)
@@ -135,7 +145,7 @@ export const handshake = (
   Effect.flatMap(Effect.scope, (scope) => {
     let secure: Tls.TLSSocket | undefined
     const { local, remote } = dialed
-    const fail = (cause: unknown) => Effect.fail(dialError({ remote, local, phase: "tls", code: codeOf(cause), cause }))
+    const fail = (cause: unknown) => failDial({ remote, local, phase: "tls", code: codeOf(cause), cause })
     return Effect.zipRight(
       Scope.addFinalizer(scope, Effect.sync(() => secure?.destroy())),
       Effect.async<Dialed, DialError>((resume) => {
