@@ -75,26 +75,12 @@ export const unrecorded = (open: Effect.Effect<Scope.CloseableScope>): Scopes =>
 const never = () => false
 
 /**
- * Dials in a scope from `scopes`, interruptibly, in `span` if one is given (a connect of one
- * attempt may have its own span around it instead). `won` tells, when the attempt is
- * interrupted, whether another attempt had already connected. A failed or interrupted attempt
- * closes its scope before it ends, so a loser's resources are gone as soon as it has lost.
- */
-export const make = <C, E, R>(
-  dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
-  recorder: trace.Recorder,
-  scopes: Scopes,
-  remote: AddrInfo,
-  local: LocalAddress | undefined,
-  index: number,
-  span: spans.Span | undefined,
-  won: () => boolean = never
-): Effect.Effect<Connected<C>, E, R> =>
-  Effect.uninterruptibleMask(masked(dial, recorder, scopes, remote, local, index, span, won))
-
-/**
- * `make` for a caller that already runs it uninterruptibly, such as a race whose source is
- * `masked`: `restore` is what makes the dial interruptible (`Effect.interruptible` there).
+ * The attempt, for a caller that already runs it uninterruptibly, such as a race whose
+ * source is `masked`: `restore` is what makes the dial interruptible (`Effect.interruptible`
+ * there). Dials in a scope from `scopes`, in `span` if one is given (a connect of one attempt
+ * may have its own span around it instead). `won` tells, when the attempt is interrupted,
+ * whether another attempt had already connected. A failed or interrupted attempt closes its
+ * scope before it ends, so a loser's resources are gone as soon as it has lost.
  */
 export const masked = <C, E, R>(
   dial: (remote: AddrInfo, local: LocalAddress | undefined) => Effect.Effect<C, E, R | Scope.Scope>,
@@ -127,12 +113,17 @@ export const masked = <C, E, R>(
               Scope.close(scope, exit),
               Effect.clockWith((clock) => {
                 const told = recorder.record(clock, (at) => ended(at, index, remote, local, exit.cause, won()))
-                return told === undefined ? failed : Effect.zipRight(told, failed)
+                return trace.andThen(told, failed)
               })
             )
           }
         )
       }
     )
-    return told === undefined ? run : Effect.zipRight(told, run)
+    return trace.andThen(told, run)
   })
+
+/** The attempt for any caller: `masked`, in an uninterruptible region of its own. */
+export const make = <C, E, R>(
+  ...args: Parameters<typeof masked<C, E, R>>
+): Effect.Effect<Connected<C>, E, R> => Effect.uninterruptibleMask(masked(...args))

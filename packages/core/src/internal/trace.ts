@@ -49,6 +49,10 @@ export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<
     }
   })
 
+/** What `Recorder.record` returned, to run before `next`: nothing when nobody listens. */
+export const andThen = <A, E, R>(told: Effect.Effect<void> | undefined, next: Effect.Effect<A, E, R>) =>
+  told === undefined ? next : Effect.zipRight(told, next)
+
 /** Records nothing: the hot path's recorder when nobody listens. */
 export const silent: Recorder = { emit: () => Effect.void, record: () => undefined, events: () => [] }
 
