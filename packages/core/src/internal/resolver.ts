@@ -4,9 +4,9 @@
  *
  * The concurrent resolver (RFC 8305 section 3) asks for AAAA and A in parallel. An IPv6 answer
  * is handed out at once; an IPv4 answer that comes first waits up to the Resolution Delay
- * for IPv6, and a failed IPv6 lookup ends that wait at once. Each answer is an event in a
- * queue; every pull first applies the events that have arrived, so a late answer is woven
- * into the addresses not yet handed out.
+ * for IPv6, and a failed IPv6 lookup ends that wait at once. Each answer is an event in an
+ * inbox; every pull (and every poll) first applies the events that have arrived, so a late
+ * answer is woven into the addresses not yet handed out.
  *
  * @internal
  */
