@@ -220,21 +220,19 @@ export const race = <A, E, R, E2, R2>(
       return Effect.void
     })
     const stopTimer = Effect.suspend(() => timer === undefined ? Effect.void : Fiber.interrupt(timer))
-    const startTimer = Effect.suspend(() =>
-      timer === undefined || timer.unsafePoll() !== null ?
-        Effect.tap(Effect.forkDaemon(timing), (fiber) => {
-          timer = fiber
-        }) :
-        Effect.void
-    )
+    const startTimer = Effect.tap(Effect.forkDaemon(timing), (fiber) => {
+      timer = fiber
+    })
 
     // Waits until the latest attempt has ended, any attempt has won, or the delay since the
-    // latest attempt started has passed.
+    // latest attempt started has passed. A timer still sleeping serves the new `due` too.
     const waitAfter = (wake: Effect.Latch): Effect.Effect<void> =>
       nanos === undefined ?
         wake.await :
         nanos === BigInt(0) ?
         Effect.yieldNow() :
+        timer !== undefined && timer.unsafePoll() === null ?
+        wake.await :
         Effect.zipRight(startTimer, wake.await)
 
     // The delay runs from each attempt's start (rule 2). A timer that woke the loop late does
@@ -282,10 +280,9 @@ export const race = <A, E, R, E2, R2>(
       while (true) {
         let waited = false
         if (fibers.length > 0) {
-          // Let the attempt just started run first: one that ends at once (refused, or
-          // connected) then needs no timer at all.
+          // A socket answers in a later turn of the event loop, so the attempt just started is
+          // rarely over yet; the loop waits at once rather than yield to it first.
           const previous = fibers[fibers.length - 1]
-          if (previous.unsafePoll() === null) yield* Effect.yieldNow()
           if (previous.unsafePoll() === null) {
             yield* waitAfter(latest)
             waited = true
