@@ -13,7 +13,7 @@
  *
  * Each attempt runs in a fiber of its own; the fibers themselves are the record of what
  * happened (their exits become `errors`); the winner's index and the count of running
- * attempts are plain variables, and latches wake the loop.
+ * attempts are plain variables, and one-shot signals wake the loop.
  *
  * @internal
  */
@@ -109,6 +109,28 @@ const pullStream = <A, E2, R2>(stream: Stream.Stream<A, E2, R2>) =>
     }
   )
 
+/**
+ * A one-shot wake-up for a single waiting fiber, such as the race's loop. `Effect.Latch`'s
+ * `await` also registers an interruption handler that removes its waiter, about six more steps
+ * of the fiber runtime per wait; a fiber that waits on a fresh signal each step does not need
+ * it, because a fiber ignores a resumption that comes after its interruption.
+ */
+class Signal {
+  private opened = false
+  private waiter: ((effect: Effect.Effect<void>) => void) | undefined
+  readonly await: Effect.Effect<void> = Effect.async<void>((resume) => {
+    if (this.opened) resume(Effect.void)
+    else this.waiter = resume
+  })
+  unsafeOpen(): void {
+    if (this.opened) return
+    this.opened = true
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.(Effect.void)
+  }
+}
+
 /** `None` means "only when the previous attempt fails". */
 export const decodeDelay = (delay: Duration.DurationInput | null): Option.Option<Duration.Duration> => {
   if (delay === null) return Option.none()
@@ -136,7 +158,7 @@ export const race = <A, E, R, E2, R2>(
   Effect.suspend(() => {
     const { masked = false, poll, pull } = source
     // The race's state is plain variables: every change is one synchronous step of one fiber,
-    // and JavaScript runs one at a time. Latches wake the loop (a Deferred costs several
+    // and JavaScript runs one at a time. Signals wake the loop (a Deferred costs several
     // times more to make, which a connect of one attempt notices).
     const fibers: Array<Fiber.RuntimeFiber<Exit.Exit<A, E>>> = []
     let winner = -1
@@ -144,15 +166,15 @@ export const race = <A, E, R, E2, R2>(
     let running = 0
     let exhausted = false
     // Opened on a win, or when the last attempt ends once no more will start.
-    const decided = Effect.unsafeMakeLatch(false)
+    const decided = new Signal()
     // The latest attempt's wake-up: opened when it ends, when any attempt wins, or by the
-    // timer. One latch per step, and no racing fibers.
-    let latest = Effect.unsafeMakeLatch(false)
+    // timer. One signal per step, and no racing fibers.
+    let latest = new Signal()
     let sourceError: Option.Option<Cause.Cause<E2>> = Option.none()
 
     // An attempt's end, counted in its own fiber whatever the outcome; only the latest
     // attempt's end wakes the loop (rule 2).
-    const ended = (wake: Effect.Latch) => {
+    const ended = (wake: Signal) => {
       wake.unsafeOpen()
       running--
       if (exhausted && running === 0) decided.unsafeOpen()
@@ -165,7 +187,7 @@ export const race = <A, E, R, E2, R2>(
     // always counted. It succeeds with the attempt's exit, and fails only when interrupted
     // (or when `onWin` dies), so that a refused attempt is not an unhandled failure for the
     // fiber runtime to check.
-    const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Effect.Latch) =>
+    const start = (attempt: Effect.Effect<A, E, R>, index: number, wake: Signal) =>
       Effect.matchCauseEffect(masked ? attempt : Effect.interruptible(attempt), {
         onFailure: (cause) => {
           ended(wake)
@@ -208,9 +230,9 @@ export const race = <A, E, R, E2, R2>(
     )
 
     // The timer: one fiber that sleeps until `due`, when the latest attempt's delay is over,
-    // then opens its latch. An attempt that ends first moves `due` on and the same fiber
+    // then opens its signal. An attempt that ends first moves `due` on and the same fiber
     // sleeps the rest: a race whose attempts fail fast costs one timer, not one per step.
-    // `due` is set with `latest`, in one step, so the timer never opens a latch early.
+    // `due` is set with `latest`, in one step, so the timer never opens a signal early.
     let due = BigInt(0)
     let timer: Fiber.RuntimeFiber<void> | undefined
     const timing: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeNanos, (now) => {
@@ -226,7 +248,7 @@ export const race = <A, E, R, E2, R2>(
 
     // Waits until the latest attempt has ended, any attempt has won, or the delay since the
     // latest attempt started has passed. A timer still sleeping serves the new `due` too.
-    const waitAfter = (wake: Effect.Latch): Effect.Effect<void> =>
+    const waitAfter = (wake: Signal): Effect.Effect<void> =>
       nanos === undefined ?
         wake.await :
         nanos === BigInt(0) ?
@@ -246,16 +268,16 @@ export const race = <A, E, R, E2, R2>(
           const woke = wokeAt ?? now
           due = (waited && woke > due ? now - (woke - due) : now) + nanos
         }
-        latest = Effect.unsafeMakeLatch(false)
+        latest = new Signal()
         return start(attempt, fibers.length, latest)
       })
 
     // A source that waits (a resolver waiting for an answer) gives way to a win: while an
-    // attempt runs, its pull runs in a fiber of its own and the loop waits on a latch that the
+    // attempt runs, its pull runs in a fiber of its own and the loop waits on a signal that the
     // pull's end and a win both open. A source that `poll` answers costs no step.
-    let pulling: Effect.Latch | undefined
+    let pulling: Signal | undefined
     const waiting: Pull<Effect.Effect<A, E, R>, E2, R2> = Effect.suspend(() => {
-      const woken = Effect.unsafeMakeLatch(false)
+      const woken = new Signal()
       pulling = woken
       return Effect.flatMap(Effect.fork(pull), (fiber) => {
         fiber.addObserver(() => woken.unsafeOpen())
