@@ -3,9 +3,10 @@
  * address, and the TLS handshake over it.
  *
  * Each step registers its destroy finalizer in the attempt's `Scope` before it opens anything,
- * then waits for Node's event interruptibly (`Effect.async`, whose cleanup removes the
- * listeners). `Effect.acquireRelease` would make the wait uninterruptible, so a black-holed
- * attempt would hold its race for the kernel's SYN timeout (about 134 s on Linux).
+ * then waits for Node's event interruptibly (`Effect.async`; the handshake's cleanup removes
+ * its listeners, the connect's need none once the scope has destroyed the socket).
+ * `Effect.acquireRelease` would make the wait uninterruptible, so a black-holed attempt would
+ * hold its race for the kernel's SYN timeout (about 134 s on Linux).
  *
  * @internal
  */
@@ -126,10 +127,9 @@ export const tcp = (
           // Node validates some options synchronously (a local address it cannot parse).
           onError(cause)
         }
-        return Effect.sync(() => {
-          socket.off("connect", onConnect)
-          socket.off("error", onError)
-        })
+        // No cleanup: an attempt that is interrupted here has its scope closed next, which
+        // destroys the socket, after which neither event comes. Without one, `Effect.async`
+        // waits without an interruption handler of its own, five steps fewer per attempt.
       })
     )
   })
