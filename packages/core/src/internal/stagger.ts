@@ -235,16 +235,18 @@ export const race = <A, E, R, E2, R2>(
     // `due` is set with `latest`, in one step, so the timer never opens a signal early.
     let due = BigInt(0)
     let timer: Fiber.RuntimeFiber<void> | undefined
-    const timing: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeNanos, (now) => {
-      if (now < due) return Effect.zipRight(Effect.sleep(Duration.nanos(due - now)), timing)
+    const sleeping: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeNanos, (now) => {
+      if (now < due) return Effect.zipRight(Effect.sleep(Duration.nanos(due - now)), sleeping)
       latest.unsafeOpen()
       timer = undefined
       return Effect.void
     })
     const stopTimer = Effect.suspend(() => timer === undefined ? Effect.void : Fiber.interrupt(timer))
-    const startTimer = Effect.tap(Effect.forkDaemon(timing), (fiber) => {
+    const startTimer = Effect.tap(Effect.forkDaemon(sleeping), (fiber) => {
       timer = fiber
     })
+    // Whether the timer is sleeping towards `due`.
+    const timing = () => timer !== undefined && timer.unsafePoll() === null
 
     // Waits until the latest attempt has ended, any attempt has won, or the delay since the
     // latest attempt started has passed. A timer still sleeping serves the new `due` too.
@@ -253,7 +255,7 @@ export const race = <A, E, R, E2, R2>(
         wake.await :
         nanos === BigInt(0) ?
         Effect.yieldNow() :
-        timer !== undefined && timer.unsafePoll() === null ?
+        timing() ?
         wake.await :
         Effect.zipRight(startTimer, wake.await)
 
@@ -302,9 +304,13 @@ export const race = <A, E, R, E2, R2>(
       while (true) {
         let waited = false
         if (fibers.length > 0) {
-          // A socket answers in a later turn of the event loop, so the attempt just started is
-          // rarely over yet; the loop waits at once rather than yield to it first.
+          // Before a timer would start, let the attempt just started run first: one that ends
+          // at once (an attempt without I/O) then needs no timer at all. Once a timer runs
+          // there is nothing to save, and a socket never answers within a yield.
           const previous = fibers[fibers.length - 1]
+          if (previous.unsafePoll() === null && nanos !== undefined && nanos > BigInt(0) && !timing()) {
+            yield* Effect.yieldNow()
+          }
           if (previous.unsafePoll() === null) {
             yield* waitAfter(latest)
             waited = true
