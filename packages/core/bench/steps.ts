@@ -94,7 +94,7 @@ const cases: ReadonlyArray<
     Effect.scoped(HappyEyeballs.connectWith({ host: "example.test", port: 443, dial: dialTo("2001:db8::5") })),
     5,
     "2001:db8::5"
-  ],
+  ]
 ]
 
 const main = async () => {
