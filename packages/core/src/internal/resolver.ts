@@ -72,8 +72,8 @@ export const RESOLUTION_DELAY = "50 millis"
 export type Pull = stagger.Pull<AddrInfo, GetAddrInfo.ResolveError, never>
 
 /**
- * An open resolution: the pull, and whether it will answer without waiting for a lookup
- * (`false` when unsure), so that the race need not give it a fiber of its own.
+ * An open resolution: the pull, and `poll`, the next address (or the end, or the failure) when
+ * it is known without waiting for a lookup, so that the race takes it without a step.
  */
 export type Opened = stagger.Source<AddrInfo, GetAddrInfo.ResolveError, never>
 

@@ -43,8 +43,8 @@ export type Pull<A, E2, R2> = Effect.Effect<Option.Option<A>, E2, R2>
 /**
  * Where the race takes its attempts from. `poll` is the pull's outcome when it needs no
  * waiting, computed now; `undefined` when it would have to wait (or cannot tell). `pull` may
- * wait. A pull that may wait runs in a fiber of its own, so that a win can end the race while
- * it waits; one that `poll` answers costs the race no step at all.
+ * wait. While an attempt runs, a pull that may wait runs in a fiber of its own, so that a win
+ * can end the race while it waits; one that `poll` answers costs the race no step at all.
  */
 export interface Source<A, E2, R2> {
   readonly pull: Pull<A, E2, R2>
