@@ -27,6 +27,7 @@ import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type { DialError } from "./DialError.js"
 import * as internal from "./internal/nodeHappyEyeballs.js"
+import * as internalWarmUp from "./internal/warmUp.js"
 
 export {
   /**
@@ -293,3 +294,59 @@ export const layerSocket = (
   DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
   GetAddrInfo.GetAddrInfo
 > => Layer.scoped(Socket.Socket, internal.createConnection(host, port, options))
+
+/**
+ * Options of `warmUp` and `layerWarmUp`: `rounds`, how many times to run each kind of
+ * rehearsal (default 3; `0` for none).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WarmUpOptions {
+  readonly rounds?: number | undefined
+}
+
+/**
+ * Rehearses connects in memory, so that the program's first real connect does not also pay
+ * for V8 compiling and warming up the code that runs it.
+ *
+ * Details
+ *
+ * `HappyEyeballs.warmUp` with this package's `DialError` for refused attempts, plus Node's own
+ * host checks (`net.isIP`, whose IPv6 test compiles a large regular expression the first two
+ * times it runs). Its attempts run this package's own dial code on a `net.Socket` whose
+ * connect happens in memory: it opens no socket, makes no lookup and sends nothing, and its
+ * spans do not reach the caller's tracer.
+ *
+ * It costs tens of milliseconds of CPU once (about 80 ms with the default 3 rounds on a
+ * 2-core VM). In the network lab, a process's first connect to a name whose first eight
+ * addresses refuse then takes about 11 ms instead of about 34; docs/benchmarks.md has every
+ * scenario. Use it in a server, at start-up. A program that makes one connection and exits
+ * pays more than it saves.
+ *
+ * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const warmUp: (options?: WarmUpOptions) => Effect.Effect<void, Cause.IllegalArgumentException> =
+  internalWarmUp.warmUp
+
+/**
+ * `warmUp` as a `Layer`: the rehearsal runs while the program's layers are built, before it
+ * serves anything.
+ *
+ * @example
+ * ```ts
+ * import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
+ * import { Layer } from "effect"
+ *
+ * // The connect layers of a server: the system resolver, and the code warmed at start-up.
+ * const Connect = Layer.merge(NodeGetAddrInfo.layer, NodeHappyEyeballs.layerWarmUp())
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWarmUp: (options?: WarmUpOptions) => Layer.Layer<never, Cause.IllegalArgumentException> =
+  internalWarmUp.layerWarmUp

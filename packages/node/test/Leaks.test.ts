@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as AsyncHooks from "node:async_hooks"
 import { scripted } from "./support/lookups.js"
 import { activeResources, backTo, dualServers, eventually, stalledServer } from "./support/servers.js"
 
@@ -84,4 +85,19 @@ describe("no leaks", () => {
       expect(exit._tag).toBe("Failure")
       yield* backTo(baseline)
     }).pipe(Effect.provide(names)))
+
+  it.live("warmUp opens no socket, makes no lookup and leaves nothing behind", () =>
+    Effect.gen(function*() {
+      const baseline = activeResources()
+      // Every handle and request Node makes, by kind, while the rehearsal runs.
+      const made: Array<string> = []
+      const hook = AsyncHooks.createHook({ init: (_, type) => void made.push(type) })
+      hook.enable()
+      yield* NodeHappyEyeballs.warmUp({ rounds: 2 }).pipe(Effect.ensuring(Effect.sync(() => hook.disable())))
+      const network = made.filter((type) => /TCP|UDP|PIPE|GETADDRINFO|QUERY|DNS/.test(type))
+      expect(network).toEqual([])
+      // It did run: each rehearsal attempt waits for a turn of the event loop.
+      expect(made).toContain("Immediate")
+      yield* backTo(baseline)
+    }))
 })

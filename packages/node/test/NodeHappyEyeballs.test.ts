@@ -352,3 +352,20 @@ describe("NodeHappyEyeballs.layerSocket", () => {
       expect(error._tag).toBe("DialError")
     }))
 })
+
+describe("NodeHappyEyeballs.layerWarmUp", () => {
+  it.scopedLive("in a server's layers: the rehearsal runs as they are built, and connects work as before", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("::1")
+      const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", server.port).pipe(
+        Effect.provide(Layer.merge(names, NodeHappyEyeballs.layerWarmUp({ rounds: 1 })))
+      )
+      expect(socket.remoteAddress).toBe("::1")
+    }))
+
+  it.effect("bad rounds: the layer fails to build with an IllegalArgumentException", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Layer.build(NodeHappyEyeballs.layerWarmUp({ rounds: -2 })).pipe(Effect.scoped))
+      expect(error).toEqual(new Cause.IllegalArgumentException("rounds must be an integer of at least 0, got -2"))
+    }))
+})

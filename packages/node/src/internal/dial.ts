@@ -94,19 +94,21 @@ export const connectOptions = (
 }
 
 /**
- * Connects to `remote`, bound to `local` when given. The socket is destroyed when the attempt's
+ * Connects to `remote`, bound to `local` when given, on a socket from `makeSocket` (a new
+ * `net.Socket`; the warm-up's connect in memory). The socket is destroyed when the attempt's
  * scope closes: at once for a loser, with the caller's scope for the winner.
  *
  * No data is consumed: the socket is neither paused (which would stop a later `data` listener
  * from starting the flow) nor read; what the peer sends stays buffered until the caller reads.
  */
-export const tcp = (
+export const tcpWith = (makeSocket: () => Net.Socket) =>
+(
   remote: AddrInfo.AddrInfo,
   local: AddrInfo.LocalAddress | undefined
 ): Effect.Effect<Dialed, DialError, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
     // A socket without a handle holds nothing until `connect`; its finalizer comes first.
-    const socket = new Net.Socket()
+    const socket = makeSocket()
     socket.on("error", ignoreError)
     return Effect.zipRight(
       Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())),
@@ -133,6 +135,9 @@ export const tcp = (
       })
     )
   })
+
+/** `tcpWith` on Node's sockets. */
+export const tcp = tcpWith(() => new Net.Socket())
 
 /**
  * Runs the TLS handshake over a connected attempt. The TLS socket replaces the TCP one in the
