@@ -10,17 +10,20 @@
  *   npx tsx --conditions=source packages/node/bench/lab.ts [--runs N] [--no-cold] [--no-write] [KEY...]
  * KEY: scenario keys (A B C D E F F2 G H I); default all. `--runs`: runs per client and
  * scenario (default 5). Prints the tables; with every scenario (and without `--no-write`) it
- * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts). About a minute and
- * a half per run on a 2-core VM.
+ * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts). About two minutes
+ * per run on a 2-core VM.
  *
  * Clients, interleaved within each run so that drift hits all alike:
  * - ours: test/lab/client.ts, `NodeHappyEyeballs.createConnectedSock` with the system resolver
  *   (`NodeGetAddrInfo.layer`), after the same untimed warm-up as baseline.mjs;
  * - Node auto: baseline.mjs `auto`, `net.connect({ autoSelectFamily: true })`, default 250 ms;
  * - plain net.connect: baseline.mjs `plain` (`autoSelectFamily: false`): the first address;
- * - with cold runs (default; `--no-cold` skips them): ours and Node auto again without any
- *   warm-up, as the very first connect of a program (STG_BASELINE_COLD=1 for baseline.mjs,
- *   set in this process's environment, which `Lab.exec` passes on, around those runs).
+ * - ours + layerWarmUp: ours with `NodeHappyEyeballs.layerWarmUp()` in its layer, as a server
+ *   that uses it runs: the in-memory rehearsal while the layer is built, then the same warm-up;
+ * - with cold runs (default; `--no-cold` skips them): ours, ours + layerWarmUp and Node auto
+ *   again without the warm-up connects, as the very first connect of a program
+ *   (STG_BASELINE_COLD=1 for baseline.mjs, set in this process's environment, which
+ *   `Lab.exec` passes on, around those runs).
  * Each run has a 5 s cap (a connect to a silently dropped address would hang ~130 s), shown as
  * "timeout >5000 ms". Times run from just before the connect call to connected, lookups
  * included; the median of the runs is reported.
@@ -50,15 +53,28 @@ const speedUpTargets: Readonly<Record<string, number>> = { F: 1.9, F2: 4, G: 3 }
 // Samples
 // ---------------------------------------------------------------------------------------------
 
-type ClientKey = "ours" | "auto" | "plain" | "oursCold" | "autoCold"
+type ClientKey = "ours" | "oursLayer" | "auto" | "plain" | "oursCold" | "oursLayerCold" | "autoCold"
 
 const clientNames: Readonly<Record<ClientKey, string>> = {
   ours: "ours",
+  oursLayer: "ours + layerWarmUp",
   auto: "Node auto",
   plain: "plain net.connect",
   oursCold: "ours, no warm-up",
+  oursLayerCold: "ours + layerWarmUp, no warm-up",
   autoCold: "Node auto, no warm-up"
 }
+
+/** Every client, in the order of a run; without cold runs, the first four. */
+const allClients: ReadonlyArray<ClientKey> = [
+  "ours",
+  "oursLayer",
+  "auto",
+  "plain",
+  "oursCold",
+  "oursLayerCold",
+  "autoCold"
+]
 
 /** One run of one client, whichever it is. */
 interface Sample {
@@ -120,8 +136,15 @@ const measureOnce = (
   switch (client) {
     case "ours":
       return Effect.map(Client.run(lab, scenario.host, oursOptions), fromClient)
+    case "oursLayer":
+      return Effect.map(Client.run(lab, scenario.host, { ...oursOptions, warmUpLayer: true }), fromClient)
     case "oursCold":
       return Effect.map(Client.run(lab, scenario.host, { ...oursOptions, cold: true }), fromClient)
+    case "oursLayerCold":
+      return Effect.map(
+        Client.run(lab, scenario.host, { ...oursOptions, cold: true, warmUpLayer: true }),
+        fromClient
+      )
     case "auto":
       return Effect.map(Lab.baseline(lab, "auto", scenario.host, baselineOptions), fromBaseline)
     case "autoCold":
@@ -140,7 +163,15 @@ const measureScenario = (
 ): Effect.Effect<Samples, Lab.LabError> =>
   Effect.scoped(Effect.gen(function*() {
     const lab = yield* Lab.make(scenario.config)
-    const samples: Record<ClientKey, Array<Sample>> = { ours: [], auto: [], plain: [], oursCold: [], autoCold: [] }
+    const samples: Record<ClientKey, Array<Sample>> = {
+      ours: [],
+      oursLayer: [],
+      auto: [],
+      plain: [],
+      oursCold: [],
+      oursLayerCold: [],
+      autoCold: []
+    }
     for (let run = 0; run < runs; run++) {
       for (const client of clients) {
         const sample = yield* measureOnce(lab, scenario, client)
@@ -249,34 +280,37 @@ interface Row {
   readonly samples: Samples
 }
 
+const missing: Summary = { _tag: "TimedOut" }
+
+const overIdealCell = (scenario: Scenarios.Scenario, summary: Summary): string =>
+  summary._tag === "Connected" ? `${(summary.ms - scenario.ideal.ms).toFixed(1)} ms` : "-"
+
 const mainTable = (rows: ReadonlyArray<Row>, runs: number): Array<string> => [
-  `| scenario | ideal | ours (median of ${runs}) | Node auto | plain net.connect | ours vs Node auto | ours \u2212 ideal |`,
-  "|---|---|---|---|---|---|---|",
+  `| scenario | ideal | ours (median of ${runs}) | ours + layerWarmUp | Node auto | plain net.connect | ` +
+  "ours vs Node auto | ours \u2212 ideal | ours + layerWarmUp \u2212 ideal |",
+  "|---|---|---|---|---|---|---|---|---|",
   ...rows.map(({ scenario, summaries }) => {
-    const ours = summaries.ours ?? { _tag: "TimedOut" }
-    const auto = summaries.auto ?? { _tag: "TimedOut" }
-    const plain = summaries.plain ?? { _tag: "TimedOut" }
-    const overIdeal = ours._tag === "Connected" ? `${(ours.ms - scenario.ideal.ms).toFixed(1)} ms` : "-"
-    return `| ${scenario.key} ${scenario.title} | ${idealCell(scenario)} | ${cell(ours)} | ${cell(auto)} | ${
-      cell(plain)
-    } | ` +
-      `${speedUpCell(ours, auto)} | ${overIdeal} |`
+    const { auto = missing, ours = missing, oursLayer = missing, plain = missing } = summaries
+    return `| ${scenario.key} ${scenario.title} | ${idealCell(scenario)} | ${cell(ours)} | ${cell(oursLayer)} | ` +
+      `${cell(auto)} | ${cell(plain)} | ${speedUpCell(ours, auto)} | ${overIdealCell(scenario, ours)} | ` +
+      `${overIdealCell(scenario, oursLayer)} |`
   })
 ]
 
 const coldTable = (rows: ReadonlyArray<Row>): Array<string> => [
-  "| scenario | ideal | ours, no warm-up | Node auto, no warm-up | ours vs Node auto |",
-  "|---|---|---|---|---|",
+  "| scenario | ideal | ours, no warm-up | ours + layerWarmUp, no warm-up | Node auto, no warm-up | " +
+  "ours + layerWarmUp vs Node auto |",
+  "|---|---|---|---|---|---|",
   ...rows.map(({ scenario, summaries }) => {
-    const ours = summaries.oursCold ?? { _tag: "TimedOut" }
-    const auto = summaries.autoCold ?? { _tag: "TimedOut" }
-    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(ours)} | ${cell(auto)} | ${speedUpCell(ours, auto)} |`
+    const { autoCold = missing, oursCold = missing, oursLayerCold = missing } = summaries
+    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(oursCold)} | ${cell(oursLayerCold)} | ` +
+      `${cell(autoCold)} | ${speedUpCell(oursLayerCold, autoCold)} |`
   })
 ]
 
 /** Where our fresh process spends its time: medians over every run of ours. */
 const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
-  const line = (label: string, key: "ours" | "oursCold") => {
+  const line = (key: "ours" | "oursLayer" | "oursCold" | "oursLayerCold") => {
     const samples = rows.flatMap((row) => row.samples[key])
     const startups = samples.flatMap((s) => (s.startup === null ? [] : [s.startup]))
     if (startups.length === 0) return []
@@ -285,14 +319,17 @@ const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
     const zeroIdeal = rows.filter((row) => row.scenario.ideal.ms === 0).flatMap((row) => row.samples[key])
     const connect = zeroIdeal.filter((s) => s.ok).map((s) => s.ms)
     return [
-      `| ${label} | ${ms1(loaded)} | ${ms1(warmUp)} | ${connect.length === 0 ? "-" : ms1(median(connect))} |`
+      `| ${clientNames[key]} | ${ms1(loaded)} | ${ms1(warmUp)} | ${connect.length === 0 ? "-" : ms1(median(connect))} |`
     ]
   }
   return [
-    "| client | process start to imports done (Node, tsx, effect, our code) | warm-up | connect, scenarios with ideal ~0 (A, C, I) |",
+    "| client | process start to imports done (Node, tsx, effect, our code) | layer built, warm-up connects | " +
+    "connect, scenarios with ideal ~0 (A, C, I) |",
     "|---|---|---|---|",
-    ...line("ours", "ours"),
-    ...line("ours, no warm-up", "oursCold")
+    ...line("ours"),
+    ...line("oursLayer"),
+    ...line("oursCold"),
+    ...line("oursLayerCold")
   ]
 }
 
@@ -302,9 +339,9 @@ interface TargetCheck {
   readonly detail: string
 }
 
-const targetChecks = (rows: ReadonlyArray<Row>): ReadonlyArray<TargetCheck> => [
+const targetChecks = (rows: ReadonlyArray<Row>, client: ClientKey): ReadonlyArray<TargetCheck> => [
   ...rows.map(({ scenario, summaries }): TargetCheck => {
-    const ours = summaries.ours
+    const ours = summaries[client]
     const allowance = allowanceOf(scenario)
     const label = `${scenario.key}: within ${allowance} ms of the ideal` +
       (allowance > targetSlackMs ? ` (${targetSlackMs} + ${delayedHopSlackMs} for the delayed hop)` : "")
@@ -322,8 +359,11 @@ const targetChecks = (rows: ReadonlyArray<Row>): ReadonlyArray<TargetCheck> => [
   }),
   ...rows.flatMap(({ scenario, summaries }): Array<TargetCheck> => {
     const target = speedUpTargets[scenario.key]
-    if (target === undefined || summaries.ours === undefined || summaries.auto === undefined) return []
-    const factor = speedUp(summaries.ours, summaries.auto)
+    // Against Node auto measured the same way: with the warm-up connects, or without.
+    const auto = client === "oursCold" || client === "oursLayerCold" ? summaries.autoCold : summaries.auto
+    const ours = summaries[client]
+    if (target === undefined || ours === undefined || auto === undefined) return []
+    const factor = speedUp(ours, auto)
     return [{
       label: `${scenario.key}: at least ${target}\u00d7 faster than Node auto`,
       met: factor !== undefined && factor >= target,
@@ -424,6 +464,7 @@ const chartOf = (rows: ReadonlyArray<Row>, runs: number): Chart.Chart => {
     yLabel: "time from connect call to connected",
     series: [
       { name: clientNames.ours, color: "#1f77b4" },
+      { name: clientNames.oursLayer, color: "#2ca02c" },
       { name: `${clientNames.auto} (autoSelectFamily, 250 ms)`, color: "#ff7f0e" },
       { name: clientNames.plain, color: "#8c8c8c" }
     ],
@@ -433,7 +474,7 @@ const chartOf = (rows: ReadonlyArray<Row>, runs: number): Chart.Chart => {
       label: scenario.key,
       sublabel: scenario.ideal.ms === 0 ? "ideal ~0" : `ideal ${scenario.ideal.ms}`,
       idealMs: scenario.ideal.ms,
-      bars: [bar(summaries.ours), bar(summaries.auto), bar(summaries.plain)]
+      bars: [bar(summaries.ours), bar(summaries.oursLayer), bar(summaries.auto), bar(summaries.plain)]
     }))
   }
 }
@@ -447,7 +488,7 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     `Generated on ${machine.date} by`,
     "",
     "```sh",
-    `npx tsx --conditions=source packages/node/bench/lab.ts --runs ${runs}   # as root, ~${Math.ceil(runs * 1.5)} min`,
+    `npx tsx --conditions=source packages/node/bench/lab.ts --runs ${runs}   # as root, ~${Math.ceil(runs * 2.1)} min`,
     "```",
     "",
     "Each scenario of the [network lab](lab.md) is built once; then each client connects to",
@@ -463,10 +504,13 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     "- **Node auto**: `net.connect({ autoSelectFamily: true })`, Node's default 250 ms attempt",
     "  timeout ([baseline.mjs](../packages/node/test/lab/baseline.mjs)); in H with the IPv4 local",
     "  address, its only option.",
+    "- **ours + layerWarmUp**: ours, with `NodeHappyEyeballs.layerWarmUp()` in its layer, as a",
+    "  server that uses it runs: connects rehearsed in memory while the layer is built (no socket,",
+    "  no lookup), before the timed connect.",
     "- **plain net.connect**: `autoSelectFamily: false`: the first address getaddrinfo returns.",
     "",
-    "Both warm up untimed first, as a long-running program would be: a lookup of an unknown name",
-    "and a connect to a closed localhost port, each through the client's own connect.",
+    "Every client warms up untimed first, as a long-running program would be: a lookup of an",
+    "unknown name and a connect to a closed localhost port, each through the client's own connect.",
     "",
     "## Machine",
     "",
@@ -491,15 +535,33 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     "goes through the lab's NFQUEUE delay, which adds 1-5 ms per delayed hop), with the ideal",
     "winner; F at least 1.9x, F2 4x and G 3x faster than Node auto.",
     "",
-    ...targetsList(targetChecks(rows)),
+    "Ours:",
+    "",
+    ...targetsList(targetChecks(rows, "ours")),
+    "",
+    "Ours + layerWarmUp:",
+    "",
+    ...targetsList(targetChecks(rows, "oursLayer")),
     "",
     ...(cold ?
       [
         "## A program's very first connect (no warm-up)",
         "",
-        "The same, without the warm-up: what the first connect of a fresh program costs.",
+        "The same, without the warm-up connects: what the first connect of a fresh program costs.",
+        "With layerWarmUp, the layer's in-memory rehearsal still runs before it (the time it takes",
+        "is in the last table).",
         "",
         ...coldTable(rows),
+        "",
+        "The targets above, for a program's first connect, against Node auto's first connect:",
+        "",
+        "Ours, no warm-up:",
+        "",
+        ...targetsList(targetChecks(rows, "oursCold")),
+        "",
+        "Ours + layerWarmUp, no warm-up:",
+        "",
+        ...targetsList(targetChecks(rows, "oursLayerCold")),
         ""
       ] :
       []),
@@ -550,9 +612,7 @@ const program = (options: Options) =>
     const selected = options.keys.length === 0
       ? Scenarios.all
       : Scenarios.all.filter((s) => options.keys.includes(s.key))
-    const clients: ReadonlyArray<ClientKey> = options.cold ?
-      ["ours", "auto", "plain", "oursCold", "autoCold"] :
-      ["ours", "auto", "plain"]
+    const clients: ReadonlyArray<ClientKey> = options.cold ? allClients : allClients.slice(0, 4)
     const rows: Array<Row> = []
     for (const scenario of selected) {
       const samples = yield* measureScenario(scenario, options.runs, clients)

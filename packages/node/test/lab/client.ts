@@ -7,7 +7,7 @@
  * Usage (as root, from the repository root, inside the client namespace):
  *   ip netns exec stg-c-ID node --import tsx --conditions=source packages/node/test/lab/client.ts \
  *     HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... \
- *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]
+ *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--warm-up-layer]
  * `--import tsx` loads TypeScript; `--conditions=source` makes `@effect-stagger/*` resolve to
  * the sources, so nothing needs building. `--resolver system` (default) is
  * `NodeGetAddrInfo.layer` (getaddrinfo, which reads the namespace's resolv.conf: the lab DNS);
@@ -29,6 +29,10 @@
  * attempts refused), each through `createConnectedSock` with the same layer. `--cold` (or
  * STG_CLIENT_COLD=1) skips it, to measure a user's very first connect.
  *
+ * `--warm-up-layer` adds `NodeHappyEyeballs.layerWarmUp()` to the layer the client runs with,
+ * as a server that uses it would: the in-memory rehearsal runs while the layer is built,
+ * before the warm-up above and before the timed connect (`startup` shows what it took).
+ *
  * After connecting it sends one line through the echo server and reads it back, then prints one
  * JSON line (the last line of stdout) and exits:
  *   {"ok":true,"ms":1.9,"remote":"2001:db8:1::10","family":6,"local":null,"rttMs":0.3,"echo":true,
@@ -47,7 +51,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -122,10 +126,11 @@ export interface ClientArgs {
   readonly resolutionDelayMs: number | undefined
   readonly timeoutMs: number
   readonly cold: boolean
+  readonly warmUpLayer: boolean
 }
 
 const usage = "usage: client.ts HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... " +
-  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]"
+  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--warm-up-layer]"
 
 /** Parses the command line; `string` is the reason it is not valid. */
 export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ClientArgs | string => {
@@ -137,6 +142,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   let resolutionDelayMs: number | undefined
   let timeoutMs = Number(env.STG_CLIENT_TIMEOUT_MS ?? 15_000)
   let cold = env.STG_CLIENT_COLD === "1"
+  let warmUpLayer = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = (): string => {
@@ -161,6 +167,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
       else if (arg === "--resolution-delay") resolutionDelayMs = number()
       else if (arg === "--timeout") timeoutMs = number()
       else if (arg === "--cold") cold = true
+      else if (arg === "--warm-up-layer") warmUpLayer = true
       else if (arg.startsWith("--")) return `unknown option ${arg}`
       else positional.push(arg)
     } catch (error) {
@@ -170,7 +177,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   const [host, portText] = positional
   const port = Number(portText)
   if (host === undefined || positional.length !== 2 || !Number.isInteger(port)) return usage
-  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold }
+  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold, warmUpLayer }
 }
 
 const compact = (event: Trace.Event): CompactEvent => {
@@ -341,6 +348,12 @@ export const resolverLayer = (args: ClientArgs): Layer.Layer<GetAddrInfo.GetAddr
     NodeGetAddrInfo.layer :
     NodeGetAddrInfo.layerDns(args.dnsServers.length === 0 ? {} : { servers: args.dnsServers })
 
+/** The layer the client runs with: the resolver, and the warm-up layer if asked for. */
+export const clientLayer = (
+  args: ClientArgs
+): Layer.Layer<GetAddrInfo.GetAddrInfo, Cause.IllegalArgumentException> =>
+  args.warmUpLayer ? Layer.merge(resolverLayer(args), NodeHappyEyeballs.layerWarmUp()) : resolverLayer(args)
+
 const exitCode = (result: ClientResult) => result.ok ? 0 : result.error.startsWith("hard timeout") ? 2 : 1
 
 /** This file, for `Lab.exec`. */
@@ -362,6 +375,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** Skip the warm-up: a user's very first connect. */
   readonly cold?: boolean | undefined
+  /** Run with `NodeHappyEyeballs.layerWarmUp()` (`--warm-up-layer`). */
+  readonly warmUpLayer?: boolean | undefined
 }
 
 /** The command that runs the client in a namespace, after `ip netns exec NS`. */
@@ -379,7 +394,8 @@ export const command = (host: string, port: number, options?: RunOptions): Reado
   ...(options?.delayMs === undefined ? [] : ["--delay", String(options.delayMs)]),
   ...(options?.resolutionDelayMs === undefined ? [] : ["--resolution-delay", String(options.resolutionDelayMs)]),
   ...(options?.timeoutMs === undefined ? [] : ["--timeout", String(options.timeoutMs)]),
-  ...(options?.cold === true ? ["--cold"] : [])
+  ...(options?.cold === true ? ["--cold"] : []),
+  ...(options?.warmUpLayer === true ? ["--warm-up-layer"] : [])
 ]
 
 /**
@@ -410,7 +426,7 @@ const main = (): void => {
     process.stderr.write(`${args}\n${usage}\n`)
     process.exit(64)
   }
-  Effect.runPromise(Effect.provide(client(args), resolverLayer(args))).then(
+  Effect.runPromise(Effect.provide(client(args), clientLayer(args))).then(
     (result) => {
       process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(exitCode(result)))
     },
