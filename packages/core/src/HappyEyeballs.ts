@@ -161,11 +161,12 @@ export interface WarmUpOptions {
  * A fresh process runs each function interpreted, and compiles it only once it has run often.
  * A connect runs a few hundred functions of Effect's fiber runtime and of this library, so the
  * first connects of a process are several times slower than later ones: in the network lab
- * (docs/benchmarks.md), 40 ms instead of 5 for a name whose first eight addresses refuse.
+ * (docs/benchmarks.md), a first connect to a name whose first eight addresses refuse takes
+ * about 31 ms, and about 5 once the process is hot.
  *
  * `warmUp` runs `connectWith` with a resolver and a dialer that live in memory and answer in a
  * later turn of the event loop, as real ones do, along the paths real connects take: refused
- * attempts, an attempt that hangs until the delay starts the next and then loses, a connect in
+ * attempts, an attempt that stays silent until the delay starts the next and loses, a connect in
  * which all fail, and an IP literal. It opens no socket and sends nothing. It runs in Effect's
  * default runtime, so its spans do not reach the caller's tracer and a `TestClock` does not
  * hold it up. It takes tens of milliseconds of CPU: worth it in a server, which pays it once at
@@ -177,7 +178,7 @@ export interface WarmUpOptions {
  * @example
  * ```ts
  * import { HappyEyeballs } from "@effect-stagger/core"
- * import { Effect, Layer } from "effect"
+ * import { Layer } from "effect"
  *
  * // Part of the program's start-up, before it serves anything.
  * const WarmUp = Layer.effectDiscard(HappyEyeballs.warmUp())

@@ -54,10 +54,10 @@ const namingTracer = Effect.map(Effect.tracer, (native) => {
 })
 
 describe("HappyEyeballs.warmUp", () => {
-  it.effect("runs each kind of rehearsal once per round, and closes every attempt's scope", () =>
+  it.effect("runs each kind of rehearsal once per round, 3 rounds by default, and closes every attempt's scope", () =>
     Effect.gen(function*() {
       const { asked, dial, state } = recordingDial()
-      yield* HappyEyeballs.warmUp({ rounds: 2, dial })
+      yield* HappyEyeballs.warmUp({ dial })
       const round = [
         // Both families, interleaved: eight refusals, then the ninth address connects.
         ...[1, 2, 3, 4].flatMap((n) => [`2001:db8::${n} refused`, `192.0.2.${n} refused`]),
@@ -70,7 +70,7 @@ describe("HappyEyeballs.warmUp", () => {
         // An IP literal.
         "2001:db8::1 connected"
       ]
-      expect(asked).toEqual([...round, ...round])
+      expect(asked).toEqual([...round, ...round, ...round])
       expect(state.open).toBe(0)
     }))
 

@@ -312,17 +312,17 @@ export interface WarmUpOptions {
  *
  * Details
  *
- * `HappyEyeballs.warmUp` with this package's `DialError` for refused attempts, plus Node's own
- * host checks (`net.isIP`, whose IPv6 test compiles a large regular expression the first two
- * times it runs). Its attempts run this package's own dial code on a `net.Socket` whose
- * connect happens in memory: it opens no socket, makes no lookup and sends nothing, and its
- * spans do not reach the caller's tracer.
+ * `HappyEyeballs.warmUp` with this package's own dial, plus Node's host checks (`net.isIP`,
+ * whose IPv6 test compiles a large regular expression the first two times it runs). Its
+ * attempts run the connect functions' dial code on a `net.Socket` whose connect happens in
+ * memory, refusals included (as `DialError`s): it opens no socket, makes no lookup and sends
+ * nothing, and its spans do not reach the caller's tracer.
  *
- * It costs tens of milliseconds of CPU once (about 80 ms with the default 3 rounds on a
- * 2-core VM). In the network lab, a process's first connect to a name whose first eight
- * addresses refuse then takes about 11 ms instead of about 34; docs/benchmarks.md has every
- * scenario. Use it in a server, at start-up. A program that makes one connection and exits
- * pays more than it saves.
+ * It costs tens of milliseconds of CPU once (about 70 ms with the default 3 rounds on a
+ * 2-core VM). In the network lab, a process's first connect to a healthy host then takes about
+ * 6 ms instead of 29, and to a name whose first eight addresses refuse about 11.5 ms instead
+ * of 31; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A program
+ * that makes one connection and exits pays more than it saves.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
  *
