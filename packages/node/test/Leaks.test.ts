@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as AsyncHooks from "node:async_hooks"
+import * as Net from "node:net"
 import { scripted } from "./support/lookups.js"
 import { activeResources, backTo, dualServers, eventually, stalledServer } from "./support/servers.js"
 
@@ -86,18 +87,33 @@ describe("no leaks", () => {
       yield* backTo(baseline)
     }).pipe(Effect.provide(names)))
 
-  it.live("warmUp opens no socket, makes no lookup and leaves nothing behind", () =>
+  it.live("warmUp opens no socket, makes no lookup, and destroys every socket object it dialled", () =>
     Effect.gen(function*() {
       const baseline = activeResources()
       // Every handle and request Node makes, by kind, while the rehearsal runs.
       const made: Array<string> = []
       const hook = AsyncHooks.createHook({ init: (_, type) => void made.push(type) })
-      hook.enable()
-      yield* NodeHappyEyeballs.warmUp({ rounds: 2 }).pipe(Effect.ensuring(Effect.sync(() => hook.disable())))
-      const network = made.filter((type) => /TCP|UDP|PIPE|GETADDRINFO|QUERY|DNS/.test(type))
-      expect(network).toEqual([])
-      // It did run: each rehearsal attempt waits for a turn of the event loop.
-      expect(made).toContain("Immediate")
+      // Every rehearsal socket destroyed meanwhile (its connect is its own, in memory; sockets
+      // of earlier tests may close meanwhile too), and whether it had a peer.
+      const destroyed: Array<boolean> = []
+      const destroy = Net.Socket.prototype.destroy
+      const restore = Effect.sync(() => {
+        hook.disable()
+        Net.Socket.prototype.destroy = destroy
+      })
+      yield* Effect.sync(() => {
+        hook.enable()
+        Net.Socket.prototype.destroy = function(this: Net.Socket, error?: Error) {
+          if (Object.hasOwn(this, "connect")) destroyed.push(this.remoteAddress !== undefined)
+          return destroy.call(this, error)
+        }
+      })
+      yield* NodeHappyEyeballs.warmUp({ rounds: 2 }).pipe(Effect.ensuring(restore))
+      expect(made.filter((type) => /TCP|UDP|PIPE|GETADDRINFO|QUERY|DNS/.test(type))).toEqual([])
+      // Each round dials 16 attempts through the connect functions' own dial; each socket is
+      // destroyed with its attempt's scope, and none ever had a peer.
+      expect(destroyed.length).toBe(2 * 16)
+      expect(destroyed.every((real) => !real)).toBe(true)
       yield* backTo(baseline)
     }))
 })
