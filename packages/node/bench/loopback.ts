@@ -8,7 +8,13 @@
  * race; and core's `connectWith` over a dial that does no I/O. Then heap and libuv resources
  * before and after 10,000 connects.
  *
- *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process]
+ *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve]
+ *
+ * `--curve` measures instead what a connect costs as a fresh process makes more of them: the
+ * mean per connect over the 1st, the 2nd-10th, ..., the 1,001st-3,000th, for
+ * `createConnectedSock` first and then for raw `net.connect` (so raw starts with Node's socket
+ * code already warmed by ours). V8 interprets a function until it has run often enough to be
+ * compiled; this shows how many connects that takes.
  *
  * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
  */
@@ -29,6 +35,7 @@ const ROUNDS = Number(args[1] ?? 3)
 // measurement of REFERENCE.md §4 (raw ~170 us); by default it runs in a child process.
 const SAME_PROCESS = process.argv.includes("--same-process")
 const HOST = "127.0.0.1"
+const CURVE = process.argv.includes("--curve")
 
 const startServer = () => SAME_PROCESS ? startLocalServer() : startChildServer()
 
@@ -63,16 +70,43 @@ const rawOnce = (port: number) =>
     socket.once("error", reject)
   })
 
+const connectOnce = (port: number) => Effect.scoped(NodeHappyEyeballs.createConnectedSock(HOST, port))
+
 const heapMiB = () => {
   globalThis.gc?.()
   return (process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)
 }
 
+/** Connects made so far, at the end of each bucket of the curve. */
+const curveBuckets = [1, 10, 100, 1_000, 3_000]
+
+const curve = async (name: string, once: () => Promise<unknown>) => {
+  const cells: Array<string> = []
+  let done = 0
+  for (const end of curveBuckets) {
+    const start = process.hrtime.bigint()
+    const count = end - done
+    for (; done < end; done++) await once()
+    const micros = Number(process.hrtime.bigint() - start) / 1000 / count
+    cells.push(`${count === 1 ? `#${end}` : `#${end - count + 1}-${end}`}: ${micros.toFixed(0)} us`)
+  }
+  console.log(`${name.padEnd(22)} ${cells.join("  ")}`)
+}
+
 const main = async () => {
   const { child, port } = await startServer()
   const runtime = ManagedRuntime.make(NodeGetAddrInfo.layer)
+  if (CURVE) {
+    await runtime.runPromise(Effect.void)
+    console.log(`Mean time per sequential connect + close to ${HOST}:${port}, by connects made in this process`)
+    await curve("createConnectedSock", () => runtime.runPromise(connectOnce(port)))
+    await curve("raw net.connect", () => rawOnce(port))
+    await runtime.dispose()
+    child.kill()
+    return
+  }
   const remote = { family: 4 as const, address: HOST, port }
-  const connect = Effect.scoped(NodeHappyEyeballs.createConnectedSock(HOST, port))
+  const connect = connectOnce(port)
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
   // One attempt's bare minimum: a span, a child scope closed at once on failure, the dial.
   const floor = Effect.scoped(
