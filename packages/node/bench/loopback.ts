@@ -18,7 +18,7 @@
  *
  * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
  */
-import { HappyEyeballs } from "@effect-stagger/core"
+import { type GetAddrInfo, HappyEyeballs } from "@effect-stagger/core"
 import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -93,18 +93,25 @@ const curve = async (name: string, once: () => Promise<unknown>) => {
   console.log(`${name.padEnd(22)} ${cells.join("  ")}`)
 }
 
+type Runtime = ManagedRuntime.ManagedRuntime<GetAddrInfo.GetAddrInfo, never>
+
+const curves = async (runtime: Runtime, port: number) => {
+  const connect = connectOnce(port)
+  await runtime.runPromise(Effect.void)
+  console.log(`Mean time per sequential connect + close to ${HOST}:${port}, by connects made in this process`)
+  await curve("createConnectedSock", () => runtime.runPromise(connect))
+  await curve("raw net.connect", () => rawOnce(port))
+}
+
 const main = async () => {
   const { child, port } = await startServer()
   const runtime = ManagedRuntime.make(NodeGetAddrInfo.layer)
-  if (CURVE) {
-    await runtime.runPromise(Effect.void)
-    console.log(`Mean time per sequential connect + close to ${HOST}:${port}, by connects made in this process`)
-    await curve("createConnectedSock", () => runtime.runPromise(connectOnce(port)))
-    await curve("raw net.connect", () => rawOnce(port))
-    await runtime.dispose()
-    child.kill()
-    return
-  }
+  await (CURVE ? curves(runtime, port) : throughput(runtime, port))
+  await runtime.dispose()
+  child.kill()
+}
+
+const throughput = async (runtime: Runtime, port: number) => {
   const remote = { family: 4 as const, address: HOST, port }
   const connect = connectOnce(port)
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
@@ -175,9 +182,6 @@ const main = async () => {
   console.log(
     `active resources ${before.resources.length} -> ${after.resources.length} (${after.resources.join(", ")})`
   )
-
-  await runtime.dispose()
-  child.kill()
 }
 
 main().catch((error) => {
