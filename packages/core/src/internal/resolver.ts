@@ -96,26 +96,29 @@ export const openOf = (stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
 
 /**
  * The Stream of a pull, built as a channel so that a parallel Cause (`raiseExcGroup`) reaches
- * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure).
+ * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure). Built
+ * when it is first run: `connectWith` pulls a built-in resolver without it.
  */
 const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> => {
   const opened = Effect.flatMap(
     GetAddrInfo.GetAddrInfo,
     (service) => Effect.flatMap(Effect.scope, (scope) => open(service, scope))
   )
-  const stream = Stream.unwrapScoped(Effect.map(opened, ({ pull }) => {
-    const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
-      Channel.suspend(() =>
-        Channel.unwrap(Effect.matchCause(pull, {
-          onFailure: (cause) => Channel.failCause(cause),
-          onSuccess: Option.match({
-            onNone: () => Channel.void,
-            onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
-          })
-        }))
-      )
-    return Stream.fromChannel(loop)
-  }))
+  const stream = Stream.suspend(() =>
+    Stream.unwrapScoped(Effect.map(opened, ({ pull }) => {
+      const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
+        Channel.suspend(() =>
+          Channel.unwrap(Effect.matchCause(pull, {
+            onFailure: (cause) => Channel.failCause(cause),
+            onSuccess: Option.match({
+              onNone: () => Channel.void,
+              onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
+            })
+          }))
+        )
+      return Stream.fromChannel(loop)
+    }))
+  )
   return Object.assign(stream, { [OpenTypeId]: open })
 }
 
