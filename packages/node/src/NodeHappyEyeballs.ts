@@ -321,8 +321,8 @@ export interface WarmUpOptions {
  * It costs tens of milliseconds of CPU once (about 70 ms with the default 3 rounds on a
  * 2-core VM). In the network lab, a process's first connect to a healthy host then takes about
  * 7 ms instead of 27-32, and to a name whose first eight addresses refuse about 11 ms
- * instead of 33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A program
- * that makes one connection and exits pays more than it saves.
+ * instead of 33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
+ * program that makes one connection and exits pays more than it saves.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
  *
