@@ -318,10 +318,10 @@ export interface WarmUpOptions {
  * memory, refusals included (as `DialError`s): it opens no socket, makes no lookup and sends
  * nothing, and its spans do not reach the caller's tracer.
  *
- * It costs tens of milliseconds of CPU once (about 70 ms with the default 3 rounds on a
- * 2-core VM). In the network lab, a process's first connect to a healthy host then takes about
- * 7 ms instead of 27-32, and to a name whose first eight addresses refuse about 11 ms
- * instead of 33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
+ * It costs tens of milliseconds of CPU once (55-90 ms with the default 3 rounds on a 2-core
+ * VM). In the network lab, a process's first connect to a healthy host then takes 4.4-7.5 ms
+ * instead of 18-32, and to a name whose first eight addresses refuse 10-11 ms instead of
+ * 26-33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
  * program that makes one connection and exits pays more than it saves.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
