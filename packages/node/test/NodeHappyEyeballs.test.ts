@@ -290,6 +290,27 @@ describe("NodeHappyEyeballs.openConnection", () => {
       const [seen] = yield* server.accepted(1)
       yield* Deferred.await(seen.closed)
     }).pipe(Effect.provide(names)))
+
+  it.scopedLive("a peer's reset fails the reader with a Read error that holds ECONNRESET", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1", { mode: "reset" })
+      const { reader, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      yield* write("reset me")
+      const error = yield* Effect.flip(Stream.runDrain(reader))
+      expect(error).toBeInstanceOf(Socket.SocketGenericError)
+      expect(error).toMatchObject({ reason: "Read", cause: { code: "ECONNRESET" } })
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("end is idempotent, and a write after it fails with a Write error", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      yield* end
+      yield* end
+      const error = yield* Effect.flip(write("too late"))
+      expect(error).toBeInstanceOf(Socket.SocketGenericError)
+      expect(error).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_WRITE_AFTER_END" } })
+    }).pipe(Effect.provide(names)))
 })
 
 describe("NodeHappyEyeballs.createConnection", () => {

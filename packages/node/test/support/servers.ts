@@ -1,7 +1,7 @@
 /**
- * Loopback servers for the socket tests: echo, silent (accepts, never answers), TLS echo, a
- * refused port and a stalled listener whose connects never complete. Each lives in the test's
- * Scope and records the connections it saw.
+ * Loopback servers for the socket tests: echo, silent (accepts, never answers), reset (an RST
+ * once sent something), TLS echo, a refused port and a stalled listener whose connects never
+ * complete. Each lives in the test's Scope and records the connections it saw.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -32,7 +32,7 @@ export interface TestServer {
   readonly handshakes: (n: number) => Effect.Effect<ReadonlyArray<string | false>>
 }
 
-export type Mode = "echo" | "silent"
+export type Mode = "echo" | "silent" | "reset"
 
 const listen = (server: Net.Server, host: string, port: number) =>
   Effect.async<number, Error>((resume) => {
@@ -98,9 +98,20 @@ const silent = (socket: Net.Socket) => {
   socket.resume()
 }
 
-/** A TCP server on `host` (port 0: any free one) that echoes, or accepts and never answers. */
+/** Resets the connection (an RST, not a FIN) when it first receives data. */
+const reset = (socket: Net.Socket) => {
+  socket.on("error", () => {})
+  socket.once("data", () => socket.resetAndDestroy())
+}
+
+const handlers: Record<Mode, (socket: Net.Socket) => void> = { echo, silent, reset }
+
+/**
+ * A TCP server on `host` (port 0: any free one) that echoes (default), accepts and never
+ * answers, or resets the connection once sent something.
+ */
 export const tcpServer = (host: string, options?: { readonly port?: number; readonly mode?: Mode }) =>
-  serve(Net.createServer(options?.mode === "silent" ? silent : echo), host, options?.port ?? 0)
+  serve(Net.createServer(handlers[options?.mode ?? "echo"]), host, options?.port ?? 0)
 
 /** A TLS echo server with the given key and certificate; it records the SNI name sent. */
 export const tlsServer = (host: string, credentials: { readonly key: string; readonly cert: string }, port = 0) => {
