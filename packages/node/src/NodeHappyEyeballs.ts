@@ -55,7 +55,11 @@ export {
  *   (`Resolver.concurrentResolver`); ignored when `resolver` is given.
  * - `tls`: `true`, or `node:tls` connection options, for a TLS connection. `servername`
  *   defaults to the host when the host is not an IP literal (fix: the seed's `ssl=True` failed
- *   without `server_hostname`), and the certificate is checked against the host.
+ *   without `server_hostname`), and the certificate is checked against the host. The
+ *   `SecureContext` is made once, before any lookup, and shared by every handshake of the
+ *   connect (unless `secureContext` is given): a key, certificate, cipher list or TLS version
+ *   that Node cannot use fails the connect with `Cause.IllegalArgumentException`, before any
+ *   I/O.
  * - `handshakeInAttempt`: with `tls`, whether the TLS handshake is part of each attempt
  *   (default `false`). When `true`, an address that accepts TCP but stalls or fails the
  *   handshake loses to the next one, as Happy Eyeballs v3 proposes; the price is a handshake

@@ -1,9 +1,12 @@
+import { GetAddrInfo } from "@effect-stagger/core"
 import { DialError, NodeHappyEyeballs } from "@effect-stagger/node"
 import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Tls from "node:tls"
 import { selfSigned } from "./support/certificate.js"
@@ -139,6 +142,47 @@ describe("NodeHappyEyeballs TLS", () => {
         expect(good.seen).toHaveLength(0)
         const [abandoned] = yield* stalled.accepted(1)
         yield* Deferred.await(abandoned.closed)
+      }).pipe(Effect.provide(names)))
+  })
+
+  describe("options Node cannot use", () => {
+    // A lookup would be the first I/O of a connect to a name: none may happen.
+    const neverLooksUp = Layer.succeed(GetAddrInfo.GetAddrInfo, {
+      lookup: (host) => Effect.dieMessage(`looked up ${host}`)
+    })
+    const bad: ReadonlyArray<readonly [string, Tls.ConnectionOptions, RegExp]> = [
+      ["a key that is not one", { key: "not a key" }, /^tls: options Node cannot use \(ERR_/],
+      ["a certificate that is not one", { cert: "not a certificate" }, /^tls: options Node cannot use \(ERR_/],
+      ["no cipher Node knows", { ciphers: "NO-SUCH-CIPHER" }, /^tls: options Node cannot use \(ERR_/],
+      [
+        "a TLS version that does not exist",
+        { minVersion: "TLSv9" as Tls.SecureVersion },
+        /^tls: options Node cannot use \(ERR_TLS_INVALID_PROTOCOL_VERSION\): "TLSv9" is not a valid minimum/
+      ]
+    ]
+    for (const [what, tls, message] of bad) {
+      for (const handshakeInAttempt of [false, true]) {
+        it.effect(`${what} (handshakeInAttempt: ${handshakeInAttempt}): IllegalArgumentException, no lookup`, () =>
+          Effect.gen(function*() {
+            const error = yield* Effect.flip(
+              Effect.scoped(NodeHappyEyeballs.createConnectedSock("tls.test", 443, { tls, handshakeInAttempt }))
+            )
+            expect(error).toBeInstanceOf(Cause.IllegalArgumentException)
+            expect(error.message).toMatch(message)
+          }).pipe(Effect.provide(neverLooksUp)))
+      }
+    }
+
+    it.scopedLive("a secureContext of the caller's own is used as it is", () =>
+      Effect.gen(function*() {
+        const { cert, key } = yield* credentials
+        const server = yield* tlsServer("127.0.0.1", { key, cert })
+        const secureContext = Tls.createSecureContext({ ca: cert })
+        const socket = yield* NodeHappyEyeballs.createConnectedSock("tls.test", server.port, {
+          tls: { secureContext },
+          handshakeInAttempt: true
+        })
+        expect((socket as Tls.TLSSocket).authorized).toBe(true)
       }).pipe(Effect.provide(names)))
   })
 })

@@ -157,7 +157,8 @@ export const handshake = (
         try {
           secure = Tls.connect({ ...options, socket: dialed.socket })
         } catch (cause) {
-          // A bad option (an unreadable key or CA) throws before any handshake.
+          // An option the connect's checks do not cover (an ALPN list that is not one) throws here,
+          // before any handshake; the key, certificate, ciphers and versions were checked before the race.
           resume(fail(cause))
           return
         }

@@ -11,16 +11,18 @@ import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import * as Resolver from "@effect-stagger/core/Resolver"
 import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import type * as Socket from "@effect/platform/Socket"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type * as Tls from "node:tls"
+import * as Tls from "node:tls"
 import type { DialError } from "../DialError.js"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
 import * as connection from "./connection.js"
 import * as dialer from "./dial.js"
+import { codeOf, messageOf } from "./systemError.js"
 
 type Failure = DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException
 
@@ -77,6 +79,33 @@ export const tlsOptions = (host: string, tls: true | Tls.ConnectionOptions): Tls
   return tls === true ? defaults : { ...defaults, ...tls }
 }
 
+/**
+ * The options of every handshake of a connect, with their `SecureContext` made once, before
+ * the race: a key, certificate, cipher list or protocol version that Node cannot use is the
+ * caller's mistake, named before any lookup or socket (not a failed handshake on each address
+ * that connected), and the attempts of a race (`handshakeInAttempt`) share one context instead
+ * of each parsing the same certificates. A `secureContext` of the caller's own is used as is.
+ * The context is made as `tls.connect` makes it, with Node's default ciphers unless given.
+ */
+export const secureOptions = (
+  host: string,
+  tls: true | Tls.ConnectionOptions
+): Either.Either<Tls.ConnectionOptions, Cause.IllegalArgumentException> => {
+  const options = tlsOptions(host, tls)
+  if (options.secureContext !== undefined) return Either.right(options)
+  try {
+    const secureContext = Tls.createSecureContext({ ciphers: Tls.DEFAULT_CIPHERS, ...options })
+    return Either.right({ ...options, secureContext })
+  } catch (cause) {
+    const code = codeOf(cause)
+    return Either.left(
+      new Cause.IllegalArgumentException(
+        `tls: options Node cannot use${code === undefined ? "" : ` (${code})`}: ${messageOf(cause)}`
+      )
+    )
+  }
+}
+
 /** The race, and the TLS handshake inside each attempt or on the winner alone. */
 export const connect = (
   host: string,
@@ -86,7 +115,9 @@ export const connect = (
   Effect.flatMap(Defaults, (defaults) => {
     const merged = withDefaults(defaults, options)
     const { firstAddressFamilyCount: _, handshakeInAttempt, resolutionDelay: __, tls, ...rest } = merged
-    const secure = tls === undefined ? undefined : tlsOptions(host, tls)
+    const checked = tls === undefined ? undefined : secureOptions(host, tls)
+    if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
+    const secure = checked?.right
     const race = HappyEyeballs.connectWith({
       ...rest,
       resolver: resolverOf(merged),
