@@ -1,10 +1,11 @@
 /**
  * `stagger connect HOST PORT`: one Happy Eyeballs connect, told as a timeline.
  *
- * Every option of `NodeHappyEyeballs.createConnectedSock` has a flag. The race is printed as
- * it happens (`Timeline`), then one summary line; with `--json`, one JSON object at the end
- * (`Json`). The connection is closed as soon as it is made: the command shows how a connect
- * goes, it does not use it.
+ * Every option of `NodeHappyEyeballs.createConnectedSock` that a command line can give has a
+ * flag (not `resolver`, `onEvent` or `raiseExcGroup`). The race is printed as it happens
+ * (`Timeline`), then one summary line; with `--json`, one JSON object at the end (`Json`). The
+ * connection is closed as soon as it is made: the command shows how a connect goes, it does
+ * not use it.
  *
  * @since 0.1.0
  */
