@@ -5,7 +5,7 @@
  * has ended, read by a program after the fact (`jq '.events[] | select(._tag == "AttemptFailed")'`),
  * and a single object also carries the outcome (`connected`, `winner`, `ms`, `error`) beside
  * the events. Events keep the field names of `Trace.Event` (`_tag`, `at`, `index`, `remote`,
- * `local`, ...); an error becomes `{ _tag, message, code }`; an absent value is `null`.
+ * `local`, `reason`, ...); an error becomes `{ _tag, message, code }`; an absent value is `null`.
  *
  * @since 0.1.0
  */
@@ -61,6 +61,15 @@ export const error = (self: unknown): Json => ({
   code: Predicate.hasProperty(self, "code") && typeof self.code === "string" ? self.code : null
 })
 
+/** The fields every attempt's event has. */
+const attempt = (self: Extract<Trace.Event, { readonly index: number }>): { readonly [key: string]: Json } => ({
+  _tag: self._tag,
+  at: self.at,
+  index: self.index,
+  remote: address(self.remote),
+  local: local(self.local)
+})
+
 /**
  * One `Trace.Event` as JSON.
  *
@@ -80,19 +89,12 @@ export const event = (self: Trace.Event): Json => {
     case "ResolveFailed":
       return { _tag: self._tag, at: self.at, host: self.host, family: self.family, error: error(self.error) }
     case "AttemptFailed":
-      return {
-        _tag: self._tag,
-        at: self.at,
-        index: self.index,
-        remote: address(self.remote),
-        local: local(self.local),
-        code: self.code ?? null,
-        error: error(self.error)
-      }
-    case "AttemptStarted":
+      return { ...attempt(self), code: self.code ?? null, error: error(self.error) }
     case "AttemptCancelled":
+      return { ...attempt(self), reason: self.reason }
+    case "AttemptStarted":
     case "Connected":
-      return { _tag: self._tag, at: self.at, index: self.index, remote: address(self.remote), local: local(self.local) }
+      return attempt(self)
   }
 }
 

@@ -9,8 +9,8 @@
  *    21.6 ms  #0   failed     [::1]:41235  ECONNREFUSED
  *    21.8 ms  #1   start      127.0.0.2:41235  (#0 failed)
  *   272.0 ms  #2   start      127.0.0.3:41235  (250 ms after #1)
- *   272.5 ms  #1   cancelled  127.0.0.2:41235  (another attempt won)
- *   272.6 ms  #2   connected  127.0.0.3:41235
+ *   272.5 ms  #2   connected  127.0.0.3:41235
+ *   272.6 ms  #1   cancelled  127.0.0.2:41235  (another attempt won)
  * ```
  *
  * Each start after the first says why it started then: its predecessor failed, the

@@ -49,6 +49,19 @@ describe("Json", () => {
     })
   })
 
+  it("a cancelled attempt says why: lost to another, or the connect interrupted", () => {
+    const cancelled = race.filter((event) => event._tag === "AttemptCancelled")
+    expect(cancelled).toHaveLength(1)
+    expect(cancelled.map(Json.event)).toEqual([{
+      _tag: "AttemptCancelled",
+      at: 271.96,
+      index: 1,
+      remote: { family: 4, address: "192.0.2.1", port: 443 },
+      local: null,
+      reason: "lost"
+    }])
+  })
+
   it("a failed connect has no winner and carries its error", () => {
     const report = Json.report({
       host: "example.test",
