@@ -93,7 +93,9 @@ export interface ConnectOptions<C, E, R> {
  * order, then the resolver's error if it failed. With `raiseExcGroup` on, a Cause with all of
  * them in parallel, so `Cause.failures` lists each. A host that does not resolve fails with
  * the resolver's `ResolveError`; no attempt for any other reason is a `ConnectError` that says
- * why. Bad arguments fail with `Cause.IllegalArgumentException` before anything is dialled.
+ * why. Bad arguments fail with `Cause.IllegalArgumentException` before anything is dialled,
+ * but for local addresses given as a Stream: each is checked as it arrives, and a bad one ends
+ * the connect, closing every attempt.
  *
  * @example
  * ```ts

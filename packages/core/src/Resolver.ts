@@ -121,7 +121,8 @@ export const basicResolver: (
  *
  * Details
  *
- * An IPv6 answer is handed out at once, moving ahead of any IPv4 addresses not yet handed out.
+ * An IPv6 answer is handed out at once, interleaved with any IPv4 addresses not yet handed out,
+ * IPv6 first (it moves ahead of them).
  * An IPv4 answer that comes first waits up to `resolutionDelay` for IPv6 (a failed IPv6 lookup
  * ends the wait); then, if IPv6 answered, the families are interleaved with
  * `firstAddressFamilyCount` IPv6 addresses first, else IPv4 is handed out as it is. One family

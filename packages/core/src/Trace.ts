@@ -6,8 +6,10 @@
  * connect started, read from Effect's `Clock`, so under `TestClock` they are exact.
  *
  * The connect also runs in Effect spans (`stagger.connect`, `stagger.lookup`,
- * `stagger.attempt`) with the address, family and outcome as attributes, so a tracer such as
- * `@effect/opentelemetry` shows the race with no extra code.
+ * `stagger.attempt`) with the address and family as attributes and the outcome as the span's
+ * exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra code. A
+ * connect to an IP literal makes one attempt and no lookup: its `stagger.connect` span is the
+ * only one, and carries the attempt's attributes.
  *
  * @since 0.1.0
  */
@@ -20,12 +22,14 @@ import type { ResolveError } from "./GetAddrInfo.js"
  * One thing that happened during a connect.
  *
  * - `Resolved` / `ResolveFailed`: one lookup's answer (each family's, with the concurrent
- *   resolver) or failure.
+ *   resolver) or failure. An answer with no address is a `Resolved` with none, which the
+ *   resolver then treats as that family failing.
  * - `AttemptStarted`: attempt `index` began dialling `remote`, bound to `local` if given.
  * - `AttemptFailed`: it failed with `error` (`code` is the system error code when the error has
  *   one, such as `ECONNREFUSED`).
  * - `AttemptCancelled`: it was interrupted: `reason` is `"lost"` when another attempt had won,
- *   `"interrupted"` when the connect itself was interrupted (a timeout, the caller).
+ *   `"interrupted"` when the connect itself was interrupted (a timeout, the caller) or ended by
+ *   a bad local address arriving from a `localAddrs` Stream.
  * - `Connected`: attempt `index` won, told the moment it connected: before the losers'
  *   `AttemptCancelled` events, whose cancellation it caused.
  *

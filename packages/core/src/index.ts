@@ -80,8 +80,10 @@ export * as Stagger from "./Stagger.js"
  * connect started, read from Effect's `Clock`, so under `TestClock` they are exact.
  *
  * The connect also runs in Effect spans (`stagger.connect`, `stagger.lookup`,
- * `stagger.attempt`) with the address, family and outcome as attributes, so a tracer such as
- * `@effect/opentelemetry` shows the race with no extra code.
+ * `stagger.attempt`) with the address and family as attributes and the outcome as the span's
+ * exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra code. A
+ * connect to an IP literal makes one attempt and no lookup: its `stagger.connect` span is the
+ * only one, and carries the attempt's attributes.
  *
  * @since 0.1.0
  */

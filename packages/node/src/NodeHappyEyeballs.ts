@@ -180,7 +180,8 @@ export const dial: (
  *
  * Errors: a `DialError` when every attempt failed alike, a `ConnectError` holding each error
  * when they differ (or saying why nothing could be attempted), the `ResolveError` when the
- * host does not resolve, an `IllegalArgumentException` for a bad argument, before any I/O.
+ * host does not resolve, an `IllegalArgumentException` for a bad argument, before any I/O
+ * (local addresses given as a Stream are checked as they arrive).
  *
  * @example
  * ```ts
