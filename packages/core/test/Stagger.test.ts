@@ -4,7 +4,6 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { pipe } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
@@ -59,11 +58,5 @@ describe("Stagger.staggeredRace", () => {
       expect(result.errors[2]).toEqual(Option.none())
       expect(result.sourceError).toEqual(Option.none())
       expect(yield* log).toEqual(["0 start c0", "100 start c1", "400 start c2", "450 interrupted c1"])
-    }))
-
-  it.effect("is dual: the pipeable form runs the same race", () =>
-    Effect.gen(function*() {
-      const result = yield* pipe([Effect.succeed(1)], Stagger.staggeredRace({ delay: 10 }))
-      expect(result.winner).toEqual(Option.some(1))
     }))
 })

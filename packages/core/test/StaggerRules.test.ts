@@ -699,9 +699,9 @@ describe("the two forms and the total outcome", () => {
 })
 
 describe("rule 5, one layer up: connectWith's source is the resolver", () => {
-  // Known failure (reported to the lead): connectWith maps the resolver's stream (`Stream.tap`,
-  // `Stream.map` into pairs and attempts) before `staggeredRace` sees it, and `Stream.map`
-  // keeps only the first failure of a parallel Cause, so "no A" is lost here.
+  // A regression test: connectWith once mapped the resolver's stream (`Stream.tap`, `Stream.map`
+  // into pairs and attempts) before `staggeredRace` saw it, and `Stream.map` keeps only the
+  // first failure of a parallel Cause, so "no A" was lost here.
   it.effect("a resolver failing with a parallel Cause (raiseExcGroup) reaches the caller whole", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(Effect.scoped(HappyEyeballs.connectWith({

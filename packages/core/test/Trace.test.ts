@@ -125,8 +125,8 @@ describe("Trace: the race as data", () => {
         Option.some(connect.spanId)
       ])
       expect(seen.map((s) => s.spanId)).toEqual(attempts.map((s) => s.spanId))
-      // The winner's span ends at its success at 550 ms (the second attempt starts at 250),
-      // the loser's with its interruption at the same time.
+      // Both end at 550 ms: the loser's span (its attempt started at 0) with its interruption,
+      // 550 ms long; the winner's (started at 250) with its success, 300 ms long.
       const ends = attempts.map((s) =>
         s.status._tag === "Ended" ?
           { ms: Number((s.status.endTime - s.status.startTime) / BigInt(1_000_000)), exit: s.status.exit._tag } :
