@@ -75,12 +75,23 @@ describe("stagger: bad command lines", () => {
       expect(stdout).toContain("Connection Attempt Delay")
     }))
 
-  it.effect("-4, -6 and --family are accepted where the values are good", () =>
+  // A literal of the other family does not resolve: exit 1, not a usage error. Port 9 on
+  // loopback refuses, so a literal of the family asked for is dialled and refused.
+  it.effect.each(
+    [
+      [["-6"], "127.0.0.1", "IPv6 only", "could not resolve 127.0.0.1"],
+      [["--family", "6"], "127.0.0.1", "IPv6 only", "could not resolve 127.0.0.1"],
+      [["-4"], "::1", "IPv4 only", "could not resolve ::1"],
+      [["--family", "4"], "::1", "IPv4 only", "could not resolve ::1"],
+      [["--family", "0"], "127.0.0.1", "both families", "ECONNREFUSED"],
+      [[], "::1", "both families", "ECONNREFUSED"]
+    ] as const
+  )("%j to %s: %s", ([flags, host, header, failure]) =>
     Effect.gen(function*() {
-      // An IPv4 literal asked for as IPv6 does not resolve: exit 1, not a usage error.
-      const { code, stderr } = yield* stagger("connect", "-6", "--delay", "none", "--timeout", "1000", "127.0.0.1", "9")
+      const { code, stderr, stdout } = yield* stagger("connect", ...flags, "--delay", "none", host, "9")
       expect(code).toBe(1)
-      expect(stderr).toContain("could not resolve 127.0.0.1")
+      expect(stdout).toContain(`* connecting to ${host.includes(":") ? `[${host}]` : host}:9, ${header}`)
+      expect(stderr).toContain(failure)
     }))
 })
 

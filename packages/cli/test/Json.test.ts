@@ -1,6 +1,7 @@
+import { Trace } from "@effect-stagger/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Json, Timeline } from "../src/index.js"
-import { race } from "./support/events.js"
+import { race, v6 } from "./support/events.js"
 
 describe("Json", () => {
   it("one object: host, port, connected, winner, ms, events with Trace's field names, error", () => {
@@ -50,15 +51,29 @@ describe("Json", () => {
   })
 
   it("a cancelled attempt says why: lost to another, or the connect interrupted", () => {
-    const cancelled = race.filter((event) => event._tag === "AttemptCancelled")
-    expect(cancelled).toHaveLength(1)
-    expect(cancelled.map(Json.event)).toEqual([{
+    const lost = race.filter((event) => event._tag === "AttemptCancelled")
+    const interrupted = Trace.Event.AttemptCancelled({
+      at: 5000,
+      index: 0,
+      remote: v6,
+      local: { address: "2001:db8::100" },
+      reason: "interrupted"
+    })
+    expect(lost).toHaveLength(1)
+    expect([...lost, interrupted].map(Json.event)).toEqual([{
       _tag: "AttemptCancelled",
       at: 271.96,
       index: 1,
       remote: { family: 4, address: "192.0.2.1", port: 443 },
       local: null,
       reason: "lost"
+    }, {
+      _tag: "AttemptCancelled",
+      at: 5000,
+      index: 0,
+      remote: { family: 6, address: "2001:db8::1", port: 443 },
+      local: { address: "2001:db8::100", port: null },
+      reason: "interrupted"
     }])
   })
 
