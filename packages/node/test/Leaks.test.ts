@@ -9,8 +9,8 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as AsyncHooks from "node:async_hooks"
-import * as Net from "node:net"
 import { scripted } from "./support/lookups.js"
+import { rehearsalSockets } from "./support/rehearsal.js"
 import { activeResources, backTo, dualServers, eventually, stalledServer } from "./support/servers.js"
 
 const names = scripted({ "dual.test": { 6: ["::1"], 4: ["127.0.0.1"] } })
@@ -47,6 +47,21 @@ describe("no leaks", () => {
       const baseline = activeResources()
       const exit = yield* Effect.exit(Effect.scoped(NodeHappyEyeballs.createConnectedSock("dual.test", port)))
       expect(exit._tag).toBe("Failure")
+      yield* backTo(baseline)
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("attempts that fail after their TCP connected are closed as they fail", () =>
+    Effect.gen(function*() {
+      // Echo servers send the ClientHello back: every handshake fails, after TCP connected.
+      const { port, v4, v6 } = yield* dualServers({ v6: "echo", v4: "echo" })
+      const baseline = activeResources()
+      const exit = yield* Effect.exit(Effect.scoped(
+        NodeHappyEyeballs.createConnectedSock("dual.test", port, { tls: true, handshakeInAttempt: true })
+      ))
+      expect(exit._tag).toBe("Failure")
+      const seen = [...v6!.seen, ...v4!.seen]
+      expect(seen).toHaveLength(2)
+      for (const connection of seen) yield* Deferred.await(connection.closed)
       yield* backTo(baseline)
     }).pipe(Effect.provide(names)))
 
@@ -93,22 +108,10 @@ describe("no leaks", () => {
       // Every handle and request Node makes, by kind, while the rehearsal runs.
       const made: Array<string> = []
       const hook = AsyncHooks.createHook({ init: (_, type) => void made.push(type) })
-      // Every rehearsal socket destroyed meanwhile (its connect is its own, in memory; sockets
-      // of earlier tests may close meanwhile too), and whether it had a peer.
-      const destroyed: Array<boolean> = []
-      const destroy = Net.Socket.prototype.destroy
-      const restore = Effect.sync(() => {
-        hook.disable()
-        Net.Socket.prototype.destroy = destroy
-      })
-      yield* Effect.sync(() => {
-        hook.enable()
-        Net.Socket.prototype.destroy = function(this: Net.Socket, error?: Error) {
-          if (Object.hasOwn(this, "connect")) destroyed.push(this.remoteAddress !== undefined)
-          return destroy.call(this, error)
-        }
-      })
-      yield* NodeHappyEyeballs.warmUp({ rounds: 2 }).pipe(Effect.ensuring(restore))
+      hook.enable()
+      const [, destroyed] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp({ rounds: 2 })).pipe(
+        Effect.ensuring(Effect.sync(() => hook.disable()))
+      )
       expect(made.filter((type) => /TCP|UDP|PIPE|GETADDRINFO|QUERY|DNS/.test(type))).toEqual([])
       // Each round dials 16 attempts through the connect functions' own dial; each socket is
       // destroyed with its attempt's scope, and none ever had a peer.

@@ -13,6 +13,7 @@ import * as Stream from "effect/Stream"
 import * as Util from "node:util"
 import { remoteHost } from "../src/internal/dial.js"
 import { scripted } from "./support/lookups.js"
+import { rehearsalSockets } from "./support/rehearsal.js"
 import { dualServers, refusedPort, tcpServer } from "./support/servers.js"
 
 const names = scripted({
@@ -71,8 +72,13 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
 
     it.scopedLive("a literal of the other family than asked is a ResolveError, and nothing is dialled", () =>
       Effect.gen(function*() {
-        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 80, { family: 6 }))
+        const tags: Array<string> = []
+        const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 80, {
+          family: 6,
+          onEvent: (event) => Effect.sync(() => tags.push(event._tag))
+        }))
         expect(GetAddrInfo.isResolveError(error)).toBe(true)
+        expect(tags).not.toContain("AttemptStarted")
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("a bad port is an IllegalArgumentException", () =>
@@ -177,9 +183,21 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
       Effect.gen(function*() {
         const { port, v4, v6 } = yield* dualServers({ v6: "refused", v4: "echo" })
         expect(v6).toBeUndefined()
+        const attempts: Array<string> = []
         const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", port, {
-          localAddrs: [{ address: "127.0.0.3" }, { address: "::1" }]
+          localAddrs: [{ address: "127.0.0.3" }, { address: "::1" }],
+          onEvent: (event) =>
+            Effect.sync(() => {
+              if ("remote" in event) attempts.push(`${event._tag} ${event.remote.address}<-${event.local?.address}`)
+            })
         })
+        // IPv6 first, from the IPv6 local address only; then IPv4 from the IPv4 one.
+        expect(attempts).toEqual([
+          "AttemptStarted ::1<-::1",
+          "AttemptFailed ::1<-::1",
+          "AttemptStarted 127.0.0.1<-127.0.0.3",
+          "Connected 127.0.0.1<-127.0.0.3"
+        ])
         expect(socket.localAddress).toBe("127.0.0.3")
         const [seen] = yield* v4!.accepted(1)
         expect(seen.remoteAddress).toBe("127.0.0.3")
@@ -378,8 +396,14 @@ describe("NodeHappyEyeballs.layerWarmUp", () => {
   it.scopedLive("in a server's layers: the rehearsal runs as they are built, and connects work as before", () =>
     Effect.gen(function*() {
       const server = yield* tcpServer("::1")
+      // Built here, so that what the build does is seen apart from the connect.
+      const [context, rehearsed] = yield* rehearsalSockets(
+        Layer.build(Layer.merge(names, NodeHappyEyeballs.layerWarmUp({ rounds: 1 })))
+      )
+      // One round dials 16 attempts through the connect functions' own dial, all in memory.
+      expect(rehearsed).toEqual(Array.from({ length: 16 }, () => false))
       const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", server.port).pipe(
-        Effect.provide(Layer.merge(names, NodeHappyEyeballs.layerWarmUp({ rounds: 1 })))
+        Effect.provide(context)
       )
       expect(socket.remoteAddress).toBe("::1")
     }))

@@ -82,15 +82,17 @@ describe.skipIf(!availability.ok)(`network lab${skipReason}`, () => {
             const reset = yield* Lab.baseline(lab, "plain", "2001:db8:1::11")
             expect(reset.ok).toBe(false)
             expect(reset.ok ? "" : reset.error).toContain("ECONNREFUSED")
-            expect(reset.ms).toBeLessThan(100)
+            // At once: well before the dropped address's 600 ms below (no timing target here).
+            expect(reset.ms).toBeLessThan(600)
 
             const dropped = yield* Lab.baseline(lab, "plain", "198.18.0.11", { timeoutMs: 600 })
             expect(dropped).toMatchObject({ ok: false, error: "hard timeout after 600 ms" })
 
             const delayed = yield* Lab.baseline(lab, "plain", "198.18.0.12")
             expect(delayed).toMatchObject({ ok: true, remote: "198.18.0.12", echo: true })
+            // The SYN waits 100 ms; the SYN-ACK back is not delayed (that would make it 200).
             expect(delayed.ms).toBeGreaterThanOrEqual(99)
-            expect(delayed.ms).toBeLessThan(160)
+            expect(delayed.ms).toBeLessThan(200)
 
             const bound4 = yield* Lab.baseline(lab, "plain", "198.18.0.10", { localAddress: "198.18.1.100" })
             expect(bound4).toMatchObject({ ok: true, remote: "198.18.0.10" })
