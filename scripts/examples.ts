@@ -23,7 +23,7 @@ const root = path.join(import.meta.dirname, "..")
 const home = path.join(root, "packages", "cli", "examples.virtual")
 
 /** One complete example: where it is in its document, and its code. */
-export interface Example {
+interface Example {
   readonly document: string
   /** The line of the document on which the code starts (1-based). */
   readonly line: number
@@ -31,7 +31,7 @@ export interface Example {
 }
 
 /** The complete examples of one Markdown document. */
-export const examplesOf = (document: string, text: string): ReadonlyArray<Example> => {
+const examplesOf = (document: string, text: string): ReadonlyArray<Example> => {
   const examples: Array<Example> = []
   const lines = text.split("\n")
   for (let i = 0; i < lines.length; i++) {
@@ -66,7 +66,7 @@ const compilerOptions = (): ts.CompilerOptions => {
 }
 
 /** The errors of each example, as `document:line: message`; none when all compile. */
-export const check = (examples: ReadonlyArray<Example>): ReadonlyArray<string> => {
+const check = (examples: ReadonlyArray<Example>): ReadonlyArray<string> => {
   const byFile = new Map(examples.map((example, i) => [path.join(home, `example${i}.ts`), example]))
   const options = compilerOptions()
   const host = ts.createCompilerHost(options)

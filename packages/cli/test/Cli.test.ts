@@ -74,7 +74,9 @@ describe("stagger: bad command lines", () => {
       expect(stdout).toContain("--handshake-in-attempt")
       expect(stdout).toContain("Connection Attempt Delay")
     }))
+})
 
+describe("stagger connect: the family asked for", () => {
   // A literal of the other family does not resolve: exit 1, not a usage error. Port 9 on
   // loopback refuses, so a literal of the family asked for is dialled and refused.
   it.effect.each(

@@ -87,7 +87,7 @@ export const tlsOptions = (host: string, tls: true | Tls.ConnectionOptions): Tls
  * of each parsing the same certificates. A `secureContext` of the caller's own is used as is.
  * The context is made as `tls.connect` makes it, with Node's default ciphers unless given.
  */
-export const secureOptions = (
+const secureOptions = (
   host: string,
   tls: true | Tls.ConnectionOptions
 ): Either.Either<Tls.ConnectionOptions, Cause.IllegalArgumentException> => {
