@@ -17,7 +17,7 @@
  * that imports each package's barrel and a module subpath, is type-checked (strict, NodeNext,
  * declarations of every package checked) and run: an echo round trip over loopback through
  * `openConnection`, a refused port as a typed `DialError`, an internal module refused by the
- * `exports` map, and the installed `stagger` binary connecting.
+ * `exports` map, and the installed `stagger` binary connecting and running its demo.
  *
  * Usage: `tsx scripts/pack.ts` after `pnpm build` (CI does; `pnpm pack-check` runs both).
  * Needs the npm registry for effect and its peers. Exits 1 naming each problem.
@@ -201,6 +201,14 @@ const checkInstalled = async (tarballs: ReadonlyArray<string>, home: string) => 
       String((server.address() as Net.AddressInfo).port)
     ], { cwd: project, encoding: "utf8", timeout })
     if (!/^\* connected to 127\.0\.0\.1:/m.test(stdout)) problems.push(`stagger: no connected line in\n${stdout}`)
+    const demo = await execFile(path.join(project, "node_modules", ".bin", "stagger"), ["demo"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout
+    })
+    if (!/^\* sent "hello", the echo server answered "hello"$/m.test(demo.stdout)) {
+      problems.push(`stagger demo: no echo line in\n${demo.stdout}`)
+    }
   } catch (error) {
     problems.push(`stagger: failed: ${String((error as { stderr?: string }).stderr ?? error)}`)
   } finally {
