@@ -7,22 +7,9 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
+import type * as Tracer from "effect/Tracer"
 import { lookups, makeDialer, runFor, v4, v6 } from "./support/net.js"
-
-/** A tracer that keeps every span it makes. */
-const recordingTracer = Effect.map(Effect.tracer, (native) => {
-  const spans: Array<Tracer.Span> = []
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      const span = native.span(name, parent, context, links, startTime, kind, options)
-      spans.push(span)
-      return span
-    },
-    context: native.context
-  })
-  return { spans, tracer }
-})
+import { recordingTracer } from "./support/tracer.js"
 
 const line = Trace.Event.$match({
   Resolved: (e) => `${e.at} resolved IPv${e.family} ${e.addresses.map((a) => a.address).join(" ")}`,

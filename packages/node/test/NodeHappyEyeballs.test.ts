@@ -6,15 +6,21 @@ import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Net from "node:net"
 import * as Util from "node:util"
+import { recordingTracer } from "../../core/test/support/tracer.js"
 import { remoteHost } from "../src/internal/dial.js"
 import { scripted } from "./support/lookups.js"
 import { rehearsalSockets } from "./support/rehearsal.js"
-import { dualServers, refusedPort, tcpServer } from "./support/servers.js"
+import { dualServers, refusedPort, stalledServer, tcpServer } from "./support/servers.js"
 
 const names = scripted({
   "dual.test": { 6: ["::1"], 4: ["127.0.0.1"] },
@@ -86,6 +92,138 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         const error = yield* failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 70000))
         expect(error._tag).toBe("IllegalArgumentException")
         expect(error.message).toContain("port")
+      }).pipe(Effect.provide(names)))
+  })
+
+  describe("IP literals, connected without the race", () => {
+    /** The spans of one connect made in a `caller` span: each one's name, attributes, parent and exit. */
+    const spansOf = <A, E>(connect: Effect.Effect<A, E, GetAddrInfo.GetAddrInfo | Scope.Scope>) =>
+      Effect.gen(function*() {
+        const { spans, tracer } = yield* recordingTracer
+        const exit = yield* connect.pipe(
+          Effect.scoped,
+          Effect.withSpan("caller"),
+          Effect.withTracer(tracer),
+          Effect.withTracerEnabled(true),
+          Effect.exit
+        )
+        const caller = spans.find((span) => span.name === "caller")!
+        return {
+          exit,
+          spans: spans.filter((span) => span !== caller).map((span) => ({
+            name: span.name,
+            attributes: Object.fromEntries(span.attributes),
+            childOfCaller: Option.getOrUndefined(span.parent)?.spanId === caller.spanId,
+            kind: span.kind,
+            exit: span.status._tag === "Ended" ? span.status.exit._tag : "not ended"
+          }))
+        }
+      })
+
+    // `onEvent` makes the connect take `connectWith`'s own path, which is what the direct one
+    // must look like.
+    const listening = { onEvent: () => Effect.void }
+
+    it.scopedLive("connected: one stagger.connect span, as connectWith makes it", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const direct = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port))
+        const raced = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, listening))
+        expect(direct.spans).toEqual([{
+          name: "stagger.connect",
+          attributes: {
+            "stagger.host": "127.0.0.1",
+            "stagger.port": server.port,
+            "stagger.index": 0,
+            "net.peer.ip": "127.0.0.1",
+            "net.peer.port": server.port,
+            "stagger.family": 4
+          },
+          childOfCaller: true,
+          kind: "client",
+          exit: "Success"
+        }])
+        expect(raced.spans).toEqual(direct.spans)
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("refused: the span ends with the failure, and the error is the race's", () =>
+      Effect.gen(function*() {
+        const port = yield* refusedPort("::1")
+        const direct = yield* spansOf(NodeHappyEyeballs.createConnectedSock("::1", port))
+        const raced = yield* spansOf(NodeHappyEyeballs.createConnectedSock("::1", port, listening))
+        expect(direct.spans.map((span) => span.exit)).toEqual(["Failure"])
+        expect(raced.spans).toEqual(direct.spans)
+        const errorOf = (exit: Exit.Exit<unknown, unknown>) => Exit.isFailure(exit) ? Cause.squash(exit.cause) : exit
+        const error = errorOf(direct.exit)
+        expect(error).toBeInstanceOf(DialError.DialError)
+        expect({ ...(error as DialError.DialError), cause: undefined }).toEqual({
+          ...(errorOf(raced.exit) as DialError.DialError),
+          cause: undefined
+        })
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("interrupted while connecting: the span ends as interrupted", () =>
+      Effect.gen(function*() {
+        const { port } = yield* stalledServer("127.0.0.1")
+        const { exit, spans } = yield* spansOf(
+          NodeHappyEyeballs.createConnectedSock("127.0.0.1", port).pipe(Effect.timeout("50 millis"))
+        )
+        expect(Exit.isFailure(exit) && Cause.isTimeoutException(Cause.squash(exit.cause))).toBe(true)
+        expect(spans.map((span) => span.exit)).toEqual(["Failure"])
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("options it does not take still get connectWith's checks", () =>
+      Effect.gen(function*() {
+        const messages = yield* Effect.forEach(
+          [
+            { delay: -1 },
+            { delay: Number.NaN },
+            { delay: "-5 millis" as Duration.DurationInput },
+            { delay: "soon" as Duration.DurationInput },
+            { family: 5 as 4 }
+          ] satisfies ReadonlyArray<NodeHappyEyeballs.ConnectOptions>,
+          (options) =>
+            Effect.map(failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 80, options)), (error) =>
+              `${error._tag}: ${error.message}`)
+        )
+        expect(messages).toEqual([
+          "IllegalArgumentException: delay must not be negative or NaN, got -1",
+          "IllegalArgumentException: delay must not be negative or NaN, got NaN",
+          "IllegalArgumentException: delay must not be negative or NaN, got -5 millis",
+          "IllegalArgumentException: delay is not a duration: \"soon\"",
+          "IllegalArgumentException: family must be 0, 4 or 6, got 5"
+        ])
+      }).pipe(Effect.provide(names)))
+
+    /** The sockets destroyed while `self` runs. */
+    const destroyedBy = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      Effect.suspend(() => {
+        const destroyed: Array<Net.Socket> = []
+        const destroy = Net.Socket.prototype.destroy
+        Net.Socket.prototype.destroy = function(this: Net.Socket, error?: Error) {
+          destroyed.push(this)
+          return destroy.call(this, error)
+        }
+        return Effect.as(
+          Effect.ensuring(self, Effect.sync(() => void (Net.Socket.prototype.destroy = destroy))),
+          destroyed
+        )
+      })
+
+    it.scopedLive("a failed connect leaves nothing in the caller's scope; a connected one, its socket's close", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const refused = yield* refusedPort("127.0.0.1")
+        const caller = yield* Scope.make()
+        for (let i = 0; i < 3; i++) {
+          yield* Effect.flip(Scope.extend(NodeHappyEyeballs.createConnectedSock("127.0.0.1", refused), caller))
+        }
+        // Each refused socket was destroyed as it failed: closing the scope has none to close.
+        expect(yield* destroyedBy(Scope.close(caller, Exit.void))).toEqual([])
+        const scope = yield* Scope.make()
+        const socket = yield* Scope.extend(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port), scope)
+        expect(socket.destroyed).toBe(false)
+        expect(yield* destroyedBy(Scope.close(scope, Exit.void))).toEqual([socket])
       }).pipe(Effect.provide(names)))
   })
 
@@ -400,8 +538,9 @@ describe("NodeHappyEyeballs.layerWarmUp", () => {
       const [context, rehearsed] = yield* rehearsalSockets(
         Layer.build(Layer.merge(names, NodeHappyEyeballs.layerWarmUp({ rounds: 1 })))
       )
-      // One round dials 16 attempts through the connect functions' own dial, all in memory.
-      expect(rehearsed).toEqual(Array.from({ length: 16 }, () => false))
+      // One round dials 16 attempts through the connect functions' own dial and 2 through the
+      // direct connect of an IP literal, all in memory.
+      expect(rehearsed).toEqual(Array.from({ length: 18 }, () => false))
       const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", server.port).pipe(
         Effect.provide(context)
       )

@@ -12,8 +12,14 @@
  */
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { DialError } from "../DialError.js"
@@ -94,6 +100,34 @@ export const connectOptions = (
 }
 
 /**
+ * Starts `socket`'s connect to `remote` (from `local`, if given), and tells `settled` once:
+ * with nothing when it connected, with Node's error as a `DialError` when it failed.
+ */
+const startConnect = (
+  socket: Net.Socket,
+  remote: AddrInfo.AddrInfo,
+  local: AddrInfo.LocalAddress | undefined,
+  settled: (error: DialError | undefined) => void
+): void => {
+  const onConnect = () => {
+    socket.off("error", onError)
+    settled(undefined)
+  }
+  const onError = (cause: unknown) => {
+    socket.off("connect", onConnect)
+    settled(dialError({ remote, local, phase: "connect", code: codeOf(cause), cause }))
+  }
+  socket.once("connect", onConnect)
+  socket.once("error", onError)
+  try {
+    socket.connect(connectOptions(remote, local))
+  } catch (cause) {
+    // Node validates some options synchronously (a local address it cannot parse).
+    onError(cause)
+  }
+}
+
+/**
  * Connects to `remote`, bound to `local` when given, on a socket from `makeSocket` (a new
  * `net.Socket`; the warm-up's connect in memory). The socket is destroyed when the attempt's
  * scope closes: at once for a loser, with the caller's scope for the winner.
@@ -112,29 +146,103 @@ export const tcpWith = (makeSocket: () => Net.Socket) =>
     socket.on("error", ignoreError)
     return Effect.zipRight(
       Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())),
-      Effect.async<Dialed, DialError>((resume) => {
-        const onConnect = () => {
-          socket.off("error", onError)
-          resume(Effect.succeed({ socket, remote, local }))
-        }
-        const onError = (cause: unknown) => {
-          socket.off("connect", onConnect)
-          resume(failDial({ remote, local, phase: "connect", code: codeOf(cause), cause }))
-        }
-        socket.once("connect", onConnect)
-        socket.once("error", onError)
-        try {
-          socket.connect(connectOptions(remote, local))
-        } catch (cause) {
-          // Node validates some options synchronously (a local address it cannot parse).
-          onError(cause)
-        }
+      Effect.async<Dialed, DialError>((resume) =>
+        startConnect(socket, remote, local, (error) =>
+          resume(error === undefined ? Effect.succeed({ socket, remote, local }) : Effect.failCause(Cause.fail(error))))
         // No cleanup: an attempt that is interrupted here has its scope closed next, which
         // destroys the socket, after which neither event comes. Without one, `Effect.async`
         // waits without an interruption handler of its own, five steps fewer per attempt.
-      })
+      )
     )
   })
+
+/** The attributes of the span of a connect to an IP literal, as `connectWith` gives them. */
+export const directSpanAttributes = (remote: AddrInfo.AddrInfo): Record<string, unknown> => ({
+  "stagger.host": remote.address,
+  "stagger.port": remote.port,
+  "stagger.index": 0,
+  "net.peer.ip": remote.address,
+  "net.peer.port": remote.port,
+  "stagger.family": remote.family
+})
+
+/** Ends `span` as `Effect.withSpan` ends its own: now, unless tracer timing is off. */
+const endSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>, span: Tracer.Span, exit: Exit.Exit<unknown, unknown>) =>
+  span.end(
+    fiber.getFiberRef(FiberRef.currentTracerTimingEnabled) ?
+      Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeNanos() :
+      BigInt(0),
+    exit
+  )
+
+/** The interruption of the current fiber, as its `Exit` holds it. */
+const interruption = (descriptor: Fiber.Fiber.Descriptor): Exit.Exit<never> => {
+  const causes = Array.from(descriptor.interruptors, Cause.interrupt)
+  return Exit.failCause(causes.length === 0 ? Cause.interrupt(descriptor.id) : causes.reduce(Cause.parallel))
+}
+
+/**
+ * A connect with nothing to race (an IP literal, no local address, nobody listening for
+ * events), as `connectWith` makes it (one `stagger.connect` span with the attempt's
+ * attributes; Node's error as a `DialError`; the socket destroyed at once if the connect fails
+ * or is interrupted, else when the caller's scope closes), in a third of the fiber runtime's
+ * steps. `connectWith` runs a dial it does not know: it must hand it a scope of its own, which
+ * it closes if the dial fails, and the span in its context. This dial is ours: the socket
+ * needs a finalizer in the caller's scope only once it has connected, and nothing runs in the
+ * span.
+ *
+ * The finalizer is added by the effect the `connect` event resumes the fiber with. An
+ * interruption that comes before that effect runs ends the wait as an interruption, which runs
+ * the wait's canceler, as one that comes while the socket is connecting does: the canceler
+ * destroys the socket, so a connected socket is never left without an owner.
+ */
+export const directWith =
+  (makeSocket: () => Net.Socket) => (remote: AddrInfo.AddrInfo): Effect.Effect<Dialed, DialError, Scope.Scope> =>
+    Effect.flatMap(
+      Effect.makeSpan("stagger.connect", {
+        kind: "client",
+        captureStackTrace: false,
+        attributes: directSpanAttributes(remote)
+      }),
+      (span) =>
+        Effect.flatMap(
+          Effect.scope,
+          (caller) =>
+            Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
+              Effect.async<Dialed, DialError>((resume) => {
+                const socket = makeSocket()
+                socket.on("error", ignoreError)
+                let ended = false
+                const end = (exit: Exit.Exit<unknown, unknown>) => {
+                  if (ended) return
+                  ended = true
+                  endSpan(fiber, span, exit)
+                }
+                startConnect(socket, remote, undefined, (error) => {
+                  if (error === undefined) {
+                    const dialed: Dialed = { socket, remote, local: undefined }
+                    end(Exit.succeed(dialed))
+                    resume(Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed))
+                  } else {
+                    socket.destroy()
+                    const exit = Exit.failCause(Cause.fail(error))
+                    end(exit)
+                    resume(exit)
+                  }
+                })
+                return Effect.descriptorWith((descriptor) =>
+                  Effect.sync(() => {
+                    socket.destroy()
+                    end(interruption(descriptor))
+                  })
+                )
+              })
+            )
+        )
+    )
+
+/** `directWith` on Node's sockets. */
+export const direct = directWith(() => new Net.Socket())
 
 /** `tcpWith` on Node's sockets. */
 export const tcp = tcpWith(() => new Net.Socket())

@@ -2,10 +2,13 @@
  * The core's in-memory rehearsal (`HappyEyeballs.warmUp`) with this package's own dial, plus
  * what Node itself does for every connect that can run without I/O.
  *
- * The rehearsal dials with the connect functions' own code (`dial.tcpWith`), on a `net.Socket`
+ * The rehearsal dials with the connect functions' own code (`dial.tcpWith`, and
+ * `dial.directWith` for an IP literal, which does not take `connectWith`), on a `net.Socket`
  * whose `connect` is replaced: it opens no handle and, a turn later, emits what a real socket
  * would (`connect`, or an `ECONNREFUSED` error; nothing for a silent address). Making,
- * listening to and destroying the socket are Node's own.
+ * listening to and destroying the socket are Node's own. Like the core's rehearsal, the
+ * literal's runs in Effect's default runtime, so that its spans do not reach the caller's
+ * tracer.
  *
  * `net.isIP` is where Node checks every host it looks up and every address it connects to.
  * Its IPv6 test is a large regular expression, which V8 compiles to bytecode when it first
@@ -18,10 +21,11 @@ import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Net from "node:net"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
-import { tcpWith } from "./dial.js"
+import { directWith, tcpWith } from "./dial.js"
 
 /** The error Node reports for a refused connect. */
 const refusal = (remote: AddrInfo.AddrInfo) =>
@@ -60,10 +64,31 @@ const hostChecks = Effect.sync(() => {
   for (let i = 0; i < 2; i++) for (const host of hosts) Net.isIP(host)
 })
 
+/** A connect to an IP literal, connected and refused. */
+const literals = Effect.forEach(["connected", "refused"] as const, (outcome) => {
+  const remote: AddrInfo.AddrInfo = { family: 4, address: "192.0.2.1", port: 443 }
+  return Effect.ignore(Effect.scoped(directWith(socketIn(remote, outcome))(remote)))
+}, { discard: true })
+
+/** Runs `effect` in Effect's default runtime; interrupting the caller interrupts it. */
+const isolated = (effect: Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const fiber = Effect.runFork(effect)
+    fiber.addObserver((exit) => resume(exit))
+    return Fiber.interrupt(fiber)
+  })
+
 export const warmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
 ): Effect.Effect<void, Cause.IllegalArgumentException> =>
-  Effect.zipRight(hostChecks, HappyEyeballs.warmUp({ rounds: options?.rounds, dial }))
+  Effect.zipRight(
+    Effect.zipRight(hostChecks, HappyEyeballs.warmUp({ rounds: options?.rounds, dial })),
+    // The core checked `rounds`; 3 is its default.
+    Effect.suspend(() => {
+      const rounds = options?.rounds ?? 3
+      return rounds === 0 ? Effect.void : isolated(Effect.repeatN(literals, rounds - 1))
+    })
+  )
 
 export const layerWarmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
