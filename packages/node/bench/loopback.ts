@@ -8,13 +8,22 @@
  * race; and core's `connectWith` over a dial that does no I/O. Then heap and libuv resources
  * before and after 10,000 connects.
  *
- *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve]
+ * A connect to an IP literal with nothing to race (no local address, no `onEvent`) does not
+ * take `connectWith`: `createConnectedSock` makes its one attempt directly, without the scope
+ * and the context change a dial it does not know needs. The floor row is what `connectWith`'s
+ * one attempt costs, so `createConnectedSock` now costs less than that row.
+ *
+ *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
  *
  * `--curve` measures instead what a connect costs as a fresh process makes more of them: the
  * mean per connect over the 1st, the 2nd-10th, ..., the 1,001st-3,000th, for
  * `createConnectedSock` first and then for raw `net.connect` (so raw starts with Node's socket
  * code already warmed by ours). V8 interprets a function until it has run often enough to be
  * compiled; this shows how many connects that takes.
+ *
+ * `--steps` counts instead the fiber runtime's steps (effects evaluated, seen by a `Supervisor`
+ * with op supervision on) of one `createConnectedSock` + close to an IP literal, connected and
+ * refused, the harness's own steps subtracted: unlike time, the count is the same on every run.
  *
  * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
  */
@@ -24,7 +33,10 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as RuntimeFlags from "effect/RuntimeFlags"
+import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
 import * as Scope from "effect/Scope"
+import * as Supervisor from "effect/Supervisor"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 
@@ -36,6 +48,7 @@ const ROUNDS = Number(args[1] ?? 3)
 const SAME_PROCESS = process.argv.includes("--same-process")
 const HOST = "127.0.0.1"
 const CURVE = process.argv.includes("--curve")
+const STEPS = process.argv.includes("--steps")
 
 const startServer = () => SAME_PROCESS ? startLocalServer() : startChildServer()
 
@@ -103,10 +116,39 @@ const curves = async (runtime: Runtime, port: number) => {
   await curve("raw net.connect", () => rawOnce(port))
 }
 
+class StepCounter extends Supervisor.AbstractSupervisor<void> {
+  steps = 0
+  readonly value = Effect.void
+  override onEffect() {
+    this.steps++
+  }
+}
+
+/** The steps the fiber runtime takes to run `effect` (its failure included). */
+const stepsOf = async (runtime: Runtime, effect: Effect.Effect<unknown, unknown, GetAddrInfo.GetAddrInfo>) => {
+  const counter = new StepCounter()
+  await runtime.runPromise(
+    Effect.either(effect).pipe(
+      Effect.supervised(counter),
+      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+    )
+  )
+  return counter.steps
+}
+
+const steps = async (runtime: Runtime, port: number) => {
+  const harness = await stepsOf(runtime, Effect.scoped(Effect.void))
+  const refused = Effect.scoped(NodeHappyEyeballs.createConnectedSock(HOST, 1))
+  for (const [name, effect] of [["connected", connectOnce(port)], ["refused (port 1)", refused]] as const) {
+    await stepsOf(runtime, effect) // the first run also builds what later runs reuse
+    console.log(`createConnectedSock + close to ${HOST}, ${name}: ${(await stepsOf(runtime, effect)) - harness} steps`)
+  }
+}
+
 const main = async () => {
   const { child, port } = await startServer()
   const runtime = ManagedRuntime.make(NodeGetAddrInfo.layer)
-  await (CURVE ? curves(runtime, port) : throughput(runtime, port))
+  await (STEPS ? steps(runtime, port) : CURVE ? curves(runtime, port) : throughput(runtime, port))
   await runtime.dispose()
   child.kill()
 }
@@ -115,7 +157,8 @@ const throughput = async (runtime: Runtime, port: number) => {
   const remote = { family: 4 as const, address: HOST, port }
   const connect = connectOnce(port)
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
-  // One attempt's bare minimum: a span, a child scope closed at once on failure, the dial.
+  // connectWith's one attempt at its bare minimum: a span, a child scope closed at once on
+  // failure, the dial in it.
   const floor = Effect.scoped(
     Effect.flatMap(
       Effect.scope,
@@ -140,7 +183,7 @@ const throughput = async (runtime: Runtime, port: number) => {
     },
     "(node dial alone, no race)": (n) =>
       runtime.runPromise(Effect.repeatN(Effect.scoped(NodeHappyEyeballs.dial(remote, undefined)), n - 1)),
-    "(floor: span + attempt scope + dial)": (n) => runtime.runPromise(Effect.repeatN(floor, n - 1)),
+    "(connectWith's floor: span, scope, dial)": (n) => runtime.runPromise(Effect.repeatN(floor, n - 1)),
     "(core connectWith, dial without I/O)": (n) =>
       runtime.runPromise(
         Effect.repeatN(Effect.scoped(HappyEyeballs.connectWith({ host: HOST, port, dial: () => Effect.void })), n - 1)
