@@ -14,6 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Util from "node:util"
 import { recordingTracer } from "../../core/test/support/tracer.js"
@@ -160,6 +161,45 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
           ...(errorOf(raced.exit) as DialError.DialError),
           cause: undefined
         })
+      }).pipe(Effect.provide(names)))
+
+    it.scopedLive("the socket connects in its span's context, as a tracer such as OpenTelemetry's sees it", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const { tracer } = yield* recordingTracer
+        // A tracer's `context` runs each step of a fiber; OpenTelemetry's makes the fiber's
+        // current span the active one, which instrumentation of `net` then reads.
+        let active: string | undefined
+        const inContext = Tracer.make({
+          span: tracer.span,
+          context: (f, fiber) => {
+            const outer = active
+            const span = fiber.currentSpan
+            active = span?._tag === "Span" ? span.name : span?._tag
+            try {
+              return f()
+            } finally {
+              active = outer
+            }
+          }
+        })
+        const seen: Array<string | undefined> = []
+        const connect = Net.Socket.prototype.connect
+        Net.Socket.prototype.connect = function(this: Net.Socket, ...args: Array<unknown>) {
+          seen.push(active)
+          return (connect as (...args: Array<unknown>) => Net.Socket).apply(this, args)
+        } as typeof connect
+        yield* Effect.forEach(
+          [undefined, listening],
+          (options) =>
+            NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, options).pipe(
+              Effect.scoped,
+              Effect.withSpan("caller"),
+              Effect.withTracer(inContext),
+              Effect.withTracerEnabled(true)
+            )
+        ).pipe(Effect.ensuring(Effect.sync(() => void (Net.Socket.prototype.connect = connect))))
+        expect(seen).toEqual(["stagger.connect", "stagger.connect"])
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("interrupted while connecting: the span ends as interrupted", () =>

@@ -19,7 +19,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Scope from "effect/Scope"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { DialError } from "../DialError.js"
@@ -182,61 +182,103 @@ const interruption = (descriptor: Fiber.Fiber.Descriptor): Exit.Exit<never> => {
 }
 
 /**
+ * Waits for `remote` on a socket from `makeSocket`, telling `end` how the wait ended (once).
+ * Once connected, the effect the fiber is resumed with adds the socket's destroy to `caller`.
+ * An interruption that comes before that effect runs ends the wait as an interruption, which
+ * runs the wait's canceler, as one that comes while the socket is connecting does: the
+ * canceler destroys the socket, so a connected socket is never left without an owner. A failed
+ * socket is destroyed at once, and nothing is added to `caller`.
+ */
+const connectTo = (
+  makeSocket: () => Net.Socket,
+  remote: AddrInfo.AddrInfo,
+  caller: Scope.Scope,
+  end: (exit: Exit.Exit<unknown, unknown>) => void
+): Effect.Effect<Dialed, DialError> =>
+  Effect.async<Dialed, DialError>((resume) => {
+    const socket = makeSocket()
+    socket.on("error", ignoreError)
+    let ended = false
+    const endOnce = (exit: Exit.Exit<unknown, unknown>) => {
+      if (ended) return
+      ended = true
+      end(exit)
+    }
+    startConnect(socket, remote, undefined, (error) => {
+      if (error === undefined) {
+        const dialed: Dialed = { socket, remote, local: undefined }
+        endOnce(Exit.succeed(dialed))
+        resume(Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed))
+      } else {
+        socket.destroy()
+        const exit = Exit.failCause(Cause.fail(error))
+        endOnce(exit)
+        resume(exit)
+      }
+    })
+    return Effect.descriptorWith((descriptor) =>
+      Effect.sync(() => {
+        socket.destroy()
+        endOnce(interruption(descriptor))
+      })
+    )
+  })
+
+const ignoreEnd = (_: Exit.Exit<unknown, unknown>) => {}
+
+/** Effect's own tracer, the default: its spans reach no one. Known once asked for. */
+let nativeTracer: Tracer.Tracer | undefined
+
+const isNative = (tracer: Tracer.Tracer): boolean => tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))
+
+/**
  * A connect with nothing to race (an IP literal, no local address, nobody listening for
- * events), as `connectWith` makes it (one `stagger.connect` span with the attempt's
- * attributes; Node's error as a `DialError`; the socket destroyed at once if the connect fails
- * or is interrupted, else when the caller's scope closes), in a third of the fiber runtime's
- * steps. `connectWith` runs a dial it does not know: it must hand it a scope of its own, which
- * it closes if the dial fails, and the span in its context. This dial is ours: the socket
- * needs a finalizer in the caller's scope only once it has connected, and nothing runs in the
- * span.
+ * events), as `connectWith` makes it, in a third to a half of the fiber runtime's steps.
+ * `connectWith` runs a dial it does not know: it hands it a scope of its own, forked from the
+ * caller's and closed if the dial fails, and its span in the dial's context. This dial is
+ * ours: the socket needs a finalizer in the caller's scope only once it has connected
+ * (`connectTo`).
  *
- * The finalizer is added by the effect the `connect` event resumes the fiber with. An
- * interruption that comes before that effect runs ends the wait as an interruption, which runs
- * the wait's canceler, as one that comes while the socket is connecting does: the canceler
- * destroys the socket, so a connected socket is never left without an owner.
+ * With a tracer of the caller's (OpenTelemetry's, say), the connect has the `stagger.connect`
+ * span `connectWith` gives it (the attempt's attributes; ended with the connect's exit), and
+ * the socket connects in its context, where a tracer's instrumentation of `net` sees it: the
+ * span is in the fiber's context from just before the wait until the step that sees its end,
+ * in an uninterruptible region, so that the caller's context is back whatever happens. With
+ * Effect's own tracer, which hands spans to no one and whose context is nothing, the span
+ * would be seen by no code (none of the caller's runs inside this connect), so none is made.
  */
 export const directWith =
   (makeSocket: () => Net.Socket) => (remote: AddrInfo.AddrInfo): Effect.Effect<Dialed, DialError, Scope.Scope> =>
     Effect.flatMap(
-      Effect.makeSpan("stagger.connect", {
-        kind: "client",
-        captureStackTrace: false,
-        attributes: directSpanAttributes(remote)
-      }),
-      (span) =>
-        Effect.flatMap(
-          Effect.scope,
-          (caller) =>
-            Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
-              Effect.async<Dialed, DialError>((resume) => {
-                const socket = makeSocket()
-                socket.on("error", ignoreError)
-                let ended = false
-                const end = (exit: Exit.Exit<unknown, unknown>) => {
-                  if (ended) return
-                  ended = true
-                  endSpan(fiber, span, exit)
-                }
-                startConnect(socket, remote, undefined, (error) => {
-                  if (error === undefined) {
-                    const dialed: Dialed = { socket, remote, local: undefined }
-                    end(Exit.succeed(dialed))
-                    resume(Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed))
-                  } else {
-                    socket.destroy()
-                    const exit = Exit.failCause(Cause.fail(error))
-                    end(exit)
-                    resume(exit)
-                  }
-                })
-                return Effect.descriptorWith((descriptor) =>
-                  Effect.sync(() => {
-                    socket.destroy()
-                    end(interruption(descriptor))
-                  })
+      Effect.scope,
+      (caller) =>
+        Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
+          isNative(fiber.currentTracer) ?
+            connectTo(makeSocket, remote, caller, ignoreEnd) :
+            Effect.flatMap(
+              Effect.makeSpan("stagger.connect", {
+                kind: "client",
+                captureStackTrace: false,
+                attributes: directSpanAttributes(remote)
+              }),
+              (span) =>
+                Effect.uninterruptibleMask((restore) =>
+                  Effect.flatMap(
+                    FiberRef.modify(FiberRef.currentContext, (context) => [
+                      context,
+                      Context.add(context, Tracer.ParentSpan, span) as Context.Context<never>
+                    ]),
+                    (context) =>
+                      Effect.matchCauseEffect(
+                        restore(connectTo(makeSocket, remote, caller, (exit) => endSpan(fiber, span, exit))),
+                        {
+                          onFailure: (cause) =>
+                            Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.failCause(cause)),
+                          onSuccess: (dialed) => Effect.as(FiberRef.set(FiberRef.currentContext, context), dialed)
+                        }
+                      )
+                  )
                 )
-              })
             )
         )
     )
