@@ -10,8 +10,9 @@
  *
  * A connect to an IP literal with nothing to race (no local address, no `onEvent`) does not
  * take `connectWith`: `createConnectedSock` makes its one attempt directly, without the scope
- * and the context change a dial it does not know needs. The floor row is what `connectWith`'s
- * one attempt costs, so `createConnectedSock` now costs less than that row.
+ * a dial it does not know needs, and without a span unless a tracer of the program's own
+ * would receive it (a mode runs with one). The floor row is what `connectWith`'s one attempt
+ * costs, so `createConnectedSock` now costs less than that row.
  *
  *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
  *
@@ -37,6 +38,7 @@ import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
 import * as Scope from "effect/Scope"
 import * as Supervisor from "effect/Supervisor"
+import * as Tracer from "effect/Tracer"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 
@@ -157,6 +159,10 @@ const throughput = async (runtime: Runtime, port: number) => {
   const remote = { family: 4 as const, address: HOST, port }
   const connect = connectOnce(port)
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
+  // A tracer of the program's own, as OpenTelemetry's would be (this one hands Effect's own
+  // spans on and keeps none): the direct connect then makes its span, in the fiber's context.
+  const native = await runtime.runPromise(Effect.tracer)
+  const passThrough = Tracer.make({ span: native.span, context: native.context })
   // connectWith's one attempt at its bare minimum: a span, a child scope closed at once on
   // failure, the dial in it.
   const floor = Effect.scoped(
@@ -181,6 +187,8 @@ const throughput = async (runtime: Runtime, port: number) => {
     "createConnectedSock, runPromise per connect": async (n) => {
       for (let i = 0; i < n; i++) await runtime.runPromise(connect)
     },
+    "createConnectedSock, a tracer installed": (n) =>
+      runtime.runPromise(Effect.repeatN(connect, n - 1).pipe(Effect.withTracer(passThrough))),
     "(node dial alone, no race)": (n) =>
       runtime.runPromise(Effect.repeatN(Effect.scoped(NodeHappyEyeballs.dial(remote, undefined)), n - 1)),
     "(connectWith's floor: span, scope, dial)": (n) => runtime.runPromise(Effect.repeatN(floor, n - 1)),
