@@ -119,4 +119,12 @@ describe("no leaks", () => {
       expect(destroyed.every((real) => !real)).toBe(true)
       yield* backTo(baseline)
     }))
+
+  it.live("warmUp's rounds: 3 when not given, each kind rehearsed as often; 0 rehearses nothing", () =>
+    Effect.gen(function*() {
+      const [, byDefault] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp())
+      expect(byDefault.length).toBe(3 * 18)
+      const [, none] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp({ rounds: 0 }))
+      expect(none).toEqual([])
+    }))
 })
