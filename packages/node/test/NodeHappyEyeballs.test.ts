@@ -1,4 +1,4 @@
-import { ConnectError, GetAddrInfo } from "@effect-stagger/core"
+import { type AddrInfo, ConnectError, GetAddrInfo } from "@effect-stagger/core"
 import { DialError, NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as Socket from "@effect/platform/Socket"
 import { describe, expect, it } from "@effect/vitest"
@@ -12,16 +12,17 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Util from "node:util"
 import { recordingTracer } from "../../core/test/support/tracer.js"
-import { remoteHost } from "../src/internal/dial.js"
+import { directWith, remoteHost, tcpWith } from "../src/internal/dial.js"
 import { scripted } from "./support/lookups.js"
 import { rehearsalSockets } from "./support/rehearsal.js"
-import { dualServers, refusedPort, stalledServer, tcpServer } from "./support/servers.js"
+import { dualServers, eventually, refusedPort, stalledServer, tcpServer } from "./support/servers.js"
 
 const names = scripted({
   "dual.test": { 6: ["::1"], 4: ["127.0.0.1"] },
@@ -211,6 +212,136 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         expect(Exit.isFailure(exit) && Cause.isTimeoutException(Cause.squash(exit.cause))).toBe(true)
         expect(spans.map((span) => span.exit)).toEqual(["Failure"])
       }).pipe(Effect.provide(names)))
+
+    /**
+     * A scheduler that, once armed, makes the fiber yield at its next step (as a busy fiber's
+     * 2048th step does) and resumes it a timer later, so that an interruption sent meanwhile
+     * reaches it at that step.
+     */
+    const yieldingOnce = () => {
+      let armed = false
+      const scheduler: Scheduler.Scheduler = {
+        shouldYield: () => {
+          if (!armed) return false
+          armed = false
+          return 0
+        },
+        scheduleTask: (task) => void setTimeout(task, 0)
+      }
+      return { scheduler, arm: () => void (armed = true) }
+    }
+
+    /** Runs `connect` in a fiber of its own that `interrupter` may interrupt, and its scope after. */
+    const interruptedAt = <A, E>(
+      connect: Effect.Effect<A, E, Scope.Scope>,
+      scheduler: Scheduler.Scheduler,
+      interrupter: { target?: Fiber.RuntimeFiber<A, E> }
+    ) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const fiber = yield* Effect.fork(Effect.withScheduler(Scope.extend(connect, scope), scheduler))
+        interrupter.target = fiber
+        const exit = yield* Fiber.await(fiber)
+        yield* Scope.close(scope, exit)
+        return exit
+      })
+
+    for (
+      const [name, dialWith] of [
+        ["the direct connect", (make: () => Net.Socket, remote: AddrInfo.AddrInfo) => directWith(make)(remote)],
+        ["a race's attempt", (make: () => Net.Socket, remote: AddrInfo.AddrInfo) => tcpWith(make)(remote, undefined)]
+      ] as const
+    ) {
+      it.scopedLive(`${name}: an interruption that reaches the fiber just as the socket connects closes it`, () =>
+        Effect.gen(function*() {
+          const server = yield* tcpServer("127.0.0.1")
+          const { arm, scheduler } = yieldingOnce()
+          const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
+          const sockets: Array<Net.Socket> = []
+          const make = () => {
+            const socket = new Net.Socket()
+            sockets.push(socket)
+            const connect = socket.connect.bind(socket) as (...args: Array<unknown>) => Net.Socket
+            socket.connect = ((...args: Array<unknown>) => {
+              arm()
+              queueMicrotask(() => Effect.runFork(Fiber.interrupt(interrupter.target!)))
+              return connect(...args)
+            }) as typeof socket.connect
+            return socket
+          }
+          const exit = yield* interruptedAt(
+            dialWith(make, { family: 4, address: "127.0.0.1", port: server.port }),
+            scheduler,
+            interrupter
+          )
+          expect(Exit.isInterrupted(exit)).toBe(true)
+          expect(sockets.map((socket) => socket.destroyed)).toEqual([true])
+          // The server saw the connection and then its close.
+          const [accepted] = yield* server.accepted(1)
+          yield* eventually(Effect.sync(() => accepted.closed || undefined))
+        }).pipe(Effect.provide(names)))
+    }
+
+    it.scopedLive("an interruption that comes as the span is made still ends the span", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const { arm, scheduler } = yieldingOnce()
+        const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
+        const { spans, tracer } = yield* recordingTracer
+        const interrupting = Tracer.make({
+          span: (...args) => {
+            arm()
+            queueMicrotask(() => Effect.runFork(Fiber.interrupt(interrupter.target!)))
+            return tracer.span(...args)
+          },
+          context: tracer.context
+        })
+        const exit = yield* interruptedAt(
+          NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port).pipe(
+            Effect.withTracer(interrupting),
+            Effect.provide(names)
+          ),
+          scheduler,
+          interrupter
+        )
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        expect(spans.map((span) => [span.name, span.status._tag === "Ended" && span.status.exit._tag])).toEqual([
+          ["stagger.connect", "Failure"]
+        ])
+      }))
+
+    it.scopedLive("interrupted after the socket connected but before the fiber went on: the span ends as a failure too", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        // Resumed a timer later, so that the interruption sent with the connect event is there
+        // when the fiber next runs.
+        const scheduler: Scheduler.Scheduler = {
+          shouldYield: () => false,
+          scheduleTask: (task) => void setTimeout(task, 0)
+        }
+        const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
+        const sockets: Array<Net.Socket> = []
+        const make = () => {
+          const socket = new Net.Socket()
+          sockets.push(socket)
+          const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: Array<unknown>) => boolean
+          socket.emit = ((event: string | symbol, ...args: Array<unknown>) => {
+            const listened = emit(event, ...args)
+            if (event === "connect") Effect.runFork(Fiber.interrupt(interrupter.target!))
+            return listened
+          }) as typeof socket.emit
+          return socket
+        }
+        const { spans, tracer } = yield* recordingTracer
+        const exit = yield* interruptedAt(
+          directWith(make)({ family: 4, address: "127.0.0.1", port: server.port }).pipe(Effect.withTracer(tracer)),
+          scheduler,
+          interrupter
+        )
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        expect(spans.map((span) => span.status._tag === "Ended" && span.status.exit._tag)).toEqual(["Failure"])
+        expect(sockets.map((socket) => socket.destroyed)).toEqual([true])
+      }))
 
     it.scopedLive("options it does not take still get connectWith's checks", () =>
       Effect.gen(function*() {

@@ -175,111 +175,87 @@ const endSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>, span: Tracer.Span,
     exit
   )
 
-/** The interruption of the current fiber, as its `Exit` holds it. */
-const interruption = (descriptor: Fiber.Fiber.Descriptor): Exit.Exit<never> => {
-  const causes = Array.from(descriptor.interruptors, Cause.interrupt)
-  return Exit.failCause(causes.length === 0 ? Cause.interrupt(descriptor.id) : causes.reduce(Cause.parallel))
-}
-
-/**
- * Waits for `remote` on a socket from `makeSocket`, telling `end` how the wait ended (once).
- * Once connected, the effect the fiber is resumed with adds the socket's destroy to `caller`.
- * An interruption that comes before that effect runs ends the wait as an interruption, which
- * runs the wait's canceler, as one that comes while the socket is connecting does: the
- * canceler destroys the socket, so a connected socket is never left without an owner. A failed
- * socket is destroyed at once, and nothing is added to `caller`.
- */
-const connectTo = (
-  makeSocket: () => Net.Socket,
-  remote: AddrInfo.AddrInfo,
-  caller: Scope.Scope,
-  end: (exit: Exit.Exit<unknown, unknown>) => void
-): Effect.Effect<Dialed, DialError> =>
-  Effect.async<Dialed, DialError>((resume) => {
-    const socket = makeSocket()
-    socket.on("error", ignoreError)
-    let ended = false
-    const endOnce = (exit: Exit.Exit<unknown, unknown>) => {
-      if (ended) return
-      ended = true
-      end(exit)
-    }
-    startConnect(socket, remote, undefined, (error) => {
-      if (error === undefined) {
-        const dialed: Dialed = { socket, remote, local: undefined }
-        endOnce(Exit.succeed(dialed))
-        resume(Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed))
-      } else {
-        socket.destroy()
-        const exit = Exit.failCause(Cause.fail(error))
-        endOnce(exit)
-        resume(exit)
-      }
-    })
-    return Effect.descriptorWith((descriptor) =>
-      Effect.sync(() => {
-        socket.destroy()
-        endOnce(interruption(descriptor))
-      })
-    )
-  })
-
-const ignoreEnd = (_: Exit.Exit<unknown, unknown>) => {}
-
 /** Effect's own tracer, the default: its spans reach no one. Known once asked for. */
 let nativeTracer: Tracer.Tracer | undefined
 
 const isNative = (tracer: Tracer.Tracer): boolean => tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))
 
+/** The span of a direct connect, when a tracer of the caller's receives spans. */
+const spanOf = (
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  remote: AddrInfo.AddrInfo
+): Effect.Effect<Tracer.Span | undefined> =>
+  isNative(fiber.currentTracer) ?
+    Effect.succeed(undefined) :
+    Effect.makeSpan("stagger.connect", {
+      kind: "client",
+      captureStackTrace: false,
+      attributes: directSpanAttributes(remote)
+    })
+
 /**
  * A connect with nothing to race (an IP literal, no local address, nobody listening for
- * events), as `connectWith` makes it, in a third to a half of the fiber runtime's steps.
+ * events), as `connectWith` makes it, in about half of the fiber runtime's steps.
  * `connectWith` runs a dial it does not know: it hands it a scope of its own, forked from the
  * caller's and closed if the dial fails, and its span in the dial's context. This dial is
- * ours: the socket needs a finalizer in the caller's scope only once it has connected
- * (`connectTo`).
+ * ours: the socket needs a finalizer in the caller's scope only once it has connected.
+ *
+ * Everything but the wait for Node's event runs uninterruptibly: the span is made, the socket
+ * made and put in the span's context, and when the wait ends, however it ends (connected,
+ * failed, interrupted), one step ends the span with that exit, gives the caller's context
+ * back, and either destroys the socket or adds its destroy to the caller's scope. So a socket
+ * is never without an owner, and a span never left open.
  *
  * With a tracer of the caller's (OpenTelemetry's, say), the connect has the `stagger.connect`
- * span `connectWith` gives it (the attempt's attributes; ended with the connect's exit), and
- * the socket connects in its context, where a tracer's instrumentation of `net` sees it: the
- * span is in the fiber's context from just before the wait until the step that sees its end,
- * in an uninterruptible region, so that the caller's context is back whatever happens. With
- * Effect's own tracer, which hands spans to no one and whose context is nothing, the span
- * would be seen by no code (none of the caller's runs inside this connect), so none is made.
+ * span `connectWith` gives it (the attempt's attributes), and the socket connects in its
+ * context, where a tracer's instrumentation of `net` sees it. With Effect's own tracer, which
+ * hands spans to no one and whose context is nothing, the span would be seen by no code (none
+ * of the caller's runs inside this connect), so none is made.
  */
 export const directWith =
   (makeSocket: () => Net.Socket) => (remote: AddrInfo.AddrInfo): Effect.Effect<Dialed, DialError, Scope.Scope> =>
     Effect.flatMap(
       Effect.scope,
       (caller) =>
-        Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
-          isNative(fiber.currentTracer) ?
-            connectTo(makeSocket, remote, caller, ignoreEnd) :
-            Effect.flatMap(
-              Effect.makeSpan("stagger.connect", {
-                kind: "client",
-                captureStackTrace: false,
-                attributes: directSpanAttributes(remote)
-              }),
-              (span) =>
-                Effect.uninterruptibleMask((restore) =>
-                  Effect.flatMap(
-                    FiberRef.modify(FiberRef.currentContext, (context) => [
-                      context,
-                      Context.add(context, Tracer.ParentSpan, span) as Context.Context<never>
-                    ]),
-                    (context) =>
-                      Effect.matchCauseEffect(
-                        restore(connectTo(makeSocket, remote, caller, (exit) => endSpan(fiber, span, exit))),
-                        {
-                          onFailure: (cause) =>
-                            Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), Effect.failCause(cause)),
-                          onSuccess: (dialed) => Effect.as(FiberRef.set(FiberRef.currentContext, context), dialed)
-                        }
-                      )
+        Effect.uninterruptibleMask((restore) =>
+          Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
+            Effect.flatMap(spanOf(fiber, remote), (span) => {
+              const context = fiber.currentContext
+              const socket = makeSocket()
+              socket.on("error", ignoreError)
+              const wait = Effect.async<Dialed, DialError>((resume) =>
+                startConnect(socket, remote, undefined, (error) =>
+                  resume(
+                    error === undefined ?
+                      Effect.succeed({ socket, remote, local: undefined }) :
+                      Effect.failCause(Cause.fail(error))
+                  ))
+              )
+              /** Ends the span with `exit` and gives the caller's context back, in one step. */
+              const ended = <A>(exit: Exit.Exit<unknown, unknown>, then: Effect.Effect<A, DialError>) => {
+                if (span === undefined) return then
+                endSpan(fiber, span, exit)
+                return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), then)
+              }
+              const waited = Effect.matchCauseEffect(restore(wait), {
+                onFailure: (cause) => {
+                  socket.destroy()
+                  return ended(Exit.failCause(cause), Effect.failCause(cause))
+                },
+                onSuccess: (dialed) =>
+                  ended(
+                    Exit.succeed(dialed),
+                    Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed)
                   )
+              })
+              return span === undefined ?
+                waited :
+                Effect.zipRight(
+                  FiberRef.set(FiberRef.currentContext, Context.add(context, Tracer.ParentSpan, span)),
+                  waited
                 )
-            )
+            })
+          )
         )
     )
 
