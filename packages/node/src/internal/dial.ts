@@ -8,6 +8,10 @@
  * `Effect.acquireRelease` would make the wait uninterruptible, so a black-holed attempt would
  * hold its race for the kernel's SYN timeout (about 134 s on Linux).
  *
+ * A connect with nothing to race (`direct`) does without the attempt's scope: the socket is
+ * destroyed, or handed to the caller's scope, in the uninterruptible step that sees the wait
+ * end.
+ *
  * @internal
  */
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
