@@ -325,8 +325,8 @@ export interface WarmUpOptions {
  *
  * It costs tens of milliseconds of CPU once (55-90 ms with the default 3 rounds on a 2-core
  * VM). In the network lab, a process's first connect to a healthy host then takes 4.4-7.5 ms
- * instead of 18-32, and to a name whose first eight addresses refuse 10-11 ms instead of
- * 26-33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
+ * instead of 16-32, and to a name whose first eight addresses refuse 8.2-11 ms instead of
+ * 24-33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
  * program that makes one connection and exits pays more than it saves.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
