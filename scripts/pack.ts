@@ -17,7 +17,8 @@
  * that imports each package's barrel and a module subpath, is type-checked (strict, NodeNext,
  * declarations of every package checked) and run: an echo round trip over loopback through
  * `openConnection`, a refused port as a typed `DialError`, an internal module refused by the
- * `exports` map, and the installed `stagger` binary connecting and running its demo.
+ * `exports` map, and the installed `stagger` binary connecting and running its demo; and the
+ * packages loaded by `require` from CommonJS.
  *
  * Usage: `tsx scripts/pack.ts` after `pnpm build` (CI does; `pnpm pack-check` runs both).
  * Needs the npm registry for effect and its peers. Exits 1 naming each problem.
@@ -192,6 +193,14 @@ const checkInstalled = async (tarballs: ReadonlyArray<string>, home: string) => 
   })
   const output = printed.trim()
   if (output !== expected) problems.push(`consumer: printed ${output}, not ${expected}`)
+  // A CommonJS program loads the ES modules with `require` (Node 20.19 and later).
+  const { stdout: required } = await execFile(process.execPath, [
+    "-e",
+    `const { HappyEyeballs } = require("@effect-stagger/core")
+    const { NodeHappyEyeballs } = require("@effect-stagger/node")
+    console.log(typeof HappyEyeballs.connectWith, typeof NodeHappyEyeballs.createConnectedSock)`
+  ], { cwd: project, encoding: "utf8", timeout })
+  if (required.trim() !== "function function") problems.push(`require: printed ${required.trim()}`)
   const server = Net.createServer((socket) => socket.end())
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   try {
