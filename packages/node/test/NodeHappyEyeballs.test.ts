@@ -21,7 +21,7 @@ import * as Util from "node:util"
 import { recordingTracer } from "../../core/test/support/tracer.js"
 import { directWith, remoteHost, tcpWith } from "../src/internal/dial.js"
 import { scripted } from "./support/lookups.js"
-import { rehearsalSockets } from "./support/rehearsal.js"
+import { destroyedDuring, rehearsalSockets } from "./support/rehearsal.js"
 import { dualServers, eventually, refusedPort, stalledServer, tcpServer } from "./support/servers.js"
 
 const names = scripted({
@@ -368,18 +368,7 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
 
     /** The sockets destroyed while `self` runs. */
     const destroyedBy = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      Effect.suspend(() => {
-        const destroyed: Array<Net.Socket> = []
-        const destroy = Net.Socket.prototype.destroy
-        Net.Socket.prototype.destroy = function(this: Net.Socket, error?: Error) {
-          destroyed.push(this)
-          return destroy.call(this, error)
-        }
-        return Effect.as(
-          Effect.ensuring(self, Effect.sync(() => void (Net.Socket.prototype.destroy = destroy))),
-          destroyed
-        )
-      })
+      Effect.map(destroyedDuring(self, (socket) => socket), ([, destroyed]) => destroyed)
 
     it.scopedLive("a failed connect leaves nothing in the caller's scope; a connected one, its socket's close", () =>
       Effect.gen(function*() {

@@ -6,9 +6,9 @@
  * `dial.directWith` for an IP literal, which does not take `connectWith`), on a `net.Socket`
  * whose `connect` is replaced: it opens no handle and, a turn later, emits what a real socket
  * would (`connect`, or an `ECONNREFUSED` error; nothing for a silent address). Making,
- * listening to and destroying the socket are Node's own. Like the core's rehearsal, the
- * literal's runs in Effect's default runtime, so that its spans do not reach the caller's
- * tracer.
+ * listening to and destroying the socket are Node's own. The literal's runs with the tracer
+ * off, so that no span of it reaches the caller's tracer, yet on the caller's path: the direct
+ * connect makes a span only under a tracer of the caller's.
  *
  * `net.isIP` is where Node checks every host it looks up and every address it connects to.
  * Its IPv6 test is a large regular expression, which V8 compiles to bytecode when it first
@@ -21,7 +21,6 @@ import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Net from "node:net"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
@@ -70,14 +69,6 @@ const literals = Effect.forEach(["connected", "refused"] as const, (outcome) => 
   return Effect.ignore(Effect.scoped(directWith(socketIn(remote, outcome))(remote)))
 }, { discard: true })
 
-/** Runs `effect` in Effect's default runtime; interrupting the caller interrupts it. */
-const isolated = (effect: Effect.Effect<void>): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const fiber = Effect.runFork(effect)
-    fiber.addObserver((exit) => resume(exit))
-    return Fiber.interrupt(fiber)
-  })
-
 export const warmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
 ): Effect.Effect<void, Cause.IllegalArgumentException> =>
@@ -86,7 +77,7 @@ export const warmUp = (
     // The core checked `rounds`; 3 is its default.
     Effect.suspend(() => {
       const rounds = options?.rounds ?? 3
-      return rounds === 0 ? Effect.void : isolated(Effect.repeatN(literals, rounds - 1))
+      return rounds === 0 ? Effect.void : Effect.withTracerEnabled(Effect.repeatN(literals, rounds - 1), false)
     })
   )
 
