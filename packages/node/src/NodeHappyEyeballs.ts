@@ -302,7 +302,8 @@ export const layerSocket = (
 
 /**
  * Options of `warmUp` and `layerWarmUp`: `rounds`, how many times to run each kind of
- * rehearsal (default 3; `0` for none).
+ * rehearsal (default 1; `0` for none). In the network lab, a process's first connect was no
+ * faster after 3 rounds than after 1.
  *
  * @since 0.1.0
  * @category models
@@ -323,7 +324,7 @@ export interface WarmUpOptions {
  * memory, refusals included (as `DialError`s): it opens no socket, makes no lookup and sends
  * nothing, and its spans do not reach the caller's tracer.
  *
- * It costs tens of milliseconds of CPU once (55-90 ms with the default 3 rounds on a 2-core
+ * It costs tens of milliseconds of CPU once (30-40 ms with the default one round on a 2-core
  * VM). In the network lab, a process's first connect to a healthy host then takes 4.4-7.5 ms
  * instead of 16-32, and to a name whose first eight addresses refuse 8.2-11 ms instead of
  * 24-33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A

@@ -34,7 +34,7 @@ import type * as HappyEyeballs from "../HappyEyeballs.js"
 import * as happyEyeballs from "./happyEyeballs.js"
 
 /** Rehearsals of each kind when the caller does not say. */
-export const DEFAULT_ROUNDS = 3
+export const DEFAULT_ROUNDS = 1
 
 /** The rehearsal's host; `.invalid` (RFC 6761) never resolves for real. */
 const host = "warm-up.invalid"

@@ -74,9 +74,9 @@ export const warmUp = (
 ): Effect.Effect<void, Cause.IllegalArgumentException> =>
   Effect.zipRight(
     Effect.zipRight(hostChecks, HappyEyeballs.warmUp({ rounds: options?.rounds, dial })),
-    // The core checked `rounds`; 3 is its default.
+    // The core checked `rounds`; 1 is its default.
     Effect.suspend(() => {
-      const rounds = options?.rounds ?? 3
+      const rounds = options?.rounds ?? 1
       return rounds === 0 ? Effect.void : Effect.withTracerEnabled(Effect.repeatN(literals, rounds - 1), false)
     })
   )
