@@ -10,6 +10,10 @@
  * off, so that no span of it reaches the caller's tracer, yet on the caller's path: the direct
  * connect makes a span only under a tracer of the caller's.
  *
+ * The resolver layers run one round (`once`) when they are built, the first time in a process:
+ * compiled code stays compiled, so a later build, or one after the caller's own `warmUp`, skips
+ * it. A rehearsal that was interrupted or failed does not count.
+ *
  * `net.isIP` is where Node checks every host it looks up and every address it connects to.
  * Its IPv6 test is a large regular expression, which V8 compiles to bytecode when it first
  * runs and to machine code when it next runs: 4-6 ms and 1-1.5 ms on a 2-core VM, which the
@@ -69,6 +73,9 @@ const literals = Effect.forEach(["connected", "refused"] as const, (outcome) => 
   return Effect.ignore(Effect.scoped(directWith(socketIn(remote, outcome))(remote)))
 }, { discard: true })
 
+/** Whether a rehearsal of at least one round has run to its end in this process. */
+let rehearsed = false
+
 export const warmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
 ): Effect.Effect<void, Cause.IllegalArgumentException> =>
@@ -77,9 +84,17 @@ export const warmUp = (
     // The core checked `rounds`; 1 is its default.
     Effect.suspend(() => {
       const rounds = options?.rounds ?? 1
-      return rounds === 0 ? Effect.void : Effect.withTracerEnabled(Effect.repeatN(literals, rounds - 1), false)
+      return rounds === 0 ? Effect.void : Effect.andThen(
+        Effect.withTracerEnabled(Effect.repeatN(literals, rounds - 1), false),
+        Effect.sync(() => {
+          rehearsed = true
+        })
+      )
     })
   )
+
+/** The resolver layers' rehearsal: one round, unless one has already run in this process. */
+export const once: Effect.Effect<void> = Effect.suspend(() => rehearsed ? Effect.void : Effect.orDie(warmUp()))
 
 export const layerWarmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
