@@ -15,15 +15,14 @@
  *
  * Clients, interleaved within each run so that drift hits all alike:
  * - ours: test/lab/client.ts, `NodeHappyEyeballs.createConnectedSock` with the system resolver
- *   (`NodeGetAddrInfo.layer`), after the same untimed warm-up as baseline.mjs;
+ *   (`NodeGetAddrInfo.layer`, whose build rehearses connects in memory), after the same untimed
+ *   warm-up as baseline.mjs;
  * - Node auto: baseline.mjs `auto`, `net.connect({ autoSelectFamily: true })`, default 250 ms;
  * - plain net.connect: baseline.mjs `plain` (`autoSelectFamily: false`): the first address;
- * - ours + layerWarmUp: ours with `NodeHappyEyeballs.layerWarmUp()` in its layer, as a server
- *   that uses it runs: the in-memory rehearsal while the layer is built, then the same warm-up;
- * - with cold runs (default; `--no-cold` skips them): ours, ours + layerWarmUp and Node auto
- *   again without the warm-up connects, as the very first connect of a program
- *   (STG_BASELINE_COLD=1 for baseline.mjs, set in this process's environment, which
- *   `Lab.exec` passes on, around those runs).
+ * - with cold runs (default; `--no-cold` skips them): ours and Node auto again without the
+ *   warm-up connects, as the very first connect of a program (STG_BASELINE_COLD=1 for
+ *   baseline.mjs, set in this process's environment, which `Lab.exec` passes on, around those
+ *   runs), and ours with `NodeGetAddrInfo.layerWithoutWarmUp`, whose build rehearses nothing.
  * Each run has a 5 s cap (a connect to a silently dropped address would hang ~130 s), shown as
  * "timeout >5000 ms". Times run from just before the connect call to connected, lookups
  * included; the median of the runs is reported.
@@ -53,28 +52,19 @@ const speedUpTargets: Readonly<Record<string, number>> = { F: 1.9, F2: 4, G: 3 }
 // Samples
 // ---------------------------------------------------------------------------------------------
 
-type ClientKey = "ours" | "oursLayer" | "auto" | "plain" | "oursCold" | "oursLayerCold" | "autoCold"
+type ClientKey = "ours" | "auto" | "plain" | "oursCold" | "oursBareCold" | "autoCold"
 
 const clientNames: Readonly<Record<ClientKey, string>> = {
   ours: "ours",
-  oursLayer: "ours + layerWarmUp",
   auto: "Node auto",
   plain: "plain net.connect",
-  oursCold: "ours, no warm-up",
-  oursLayerCold: "ours + layerWarmUp, no warm-up",
-  autoCold: "Node auto, no warm-up"
+  oursCold: "ours, first connect",
+  oursBareCold: "ours, layerWithoutWarmUp, first connect",
+  autoCold: "Node auto, first connect"
 }
 
-/** Every client, in the order of a run; without cold runs, the first four. */
-const allClients: ReadonlyArray<ClientKey> = [
-  "ours",
-  "oursLayer",
-  "auto",
-  "plain",
-  "oursCold",
-  "oursLayerCold",
-  "autoCold"
-]
+/** Every client, in the order of a run; without cold runs, the first three. */
+const allClients: ReadonlyArray<ClientKey> = ["ours", "auto", "plain", "oursCold", "oursBareCold", "autoCold"]
 
 /** One run of one client, whichever it is. */
 interface Sample {
@@ -136,13 +126,11 @@ const measureOnce = (
   switch (client) {
     case "ours":
       return Effect.map(Client.run(lab, scenario.host, oursOptions), fromClient)
-    case "oursLayer":
-      return Effect.map(Client.run(lab, scenario.host, { ...oursOptions, warmUpLayer: true }), fromClient)
     case "oursCold":
       return Effect.map(Client.run(lab, scenario.host, { ...oursOptions, cold: true }), fromClient)
-    case "oursLayerCold":
+    case "oursBareCold":
       return Effect.map(
-        Client.run(lab, scenario.host, { ...oursOptions, cold: true, warmUpLayer: true }),
+        Client.run(lab, scenario.host, { ...oursOptions, cold: true, layerWarmUp: false }),
         fromClient
       )
     case "auto":
@@ -165,11 +153,10 @@ const measureScenario = (
     const lab = yield* Lab.make(scenario.config)
     const samples: Record<ClientKey, Array<Sample>> = {
       ours: [],
-      oursLayer: [],
       auto: [],
       plain: [],
       oursCold: [],
-      oursLayerCold: [],
+      oursBareCold: [],
       autoCold: []
     }
     for (let run = 0; run < runs; run++) {
@@ -286,31 +273,30 @@ const overIdealCell = (scenario: Scenarios.Scenario, summary: Summary): string =
   summary._tag === "Connected" ? `${(summary.ms - scenario.ideal.ms).toFixed(1)} ms` : "-"
 
 const mainTable = (rows: ReadonlyArray<Row>, runs: number): Array<string> => [
-  `| scenario | ideal | ours (median of ${runs}) | ours + layerWarmUp | Node auto | plain net.connect | ` +
-  "ours vs Node auto | ours \u2212 ideal | ours + layerWarmUp \u2212 ideal |",
-  "|---|---|---|---|---|---|---|---|---|",
+  `| scenario | ideal | ours (median of ${runs}) | Node auto | plain net.connect | ours vs Node auto | ` +
+  "ours \u2212 ideal |",
+  "|---|---|---|---|---|---|---|",
   ...rows.map(({ scenario, summaries }) => {
-    const { auto = missing, ours = missing, oursLayer = missing, plain = missing } = summaries
-    return `| ${scenario.key} ${scenario.title} | ${idealCell(scenario)} | ${cell(ours)} | ${cell(oursLayer)} | ` +
-      `${cell(auto)} | ${cell(plain)} | ${speedUpCell(ours, auto)} | ${overIdealCell(scenario, ours)} | ` +
-      `${overIdealCell(scenario, oursLayer)} |`
+    const { auto = missing, ours = missing, plain = missing } = summaries
+    return `| ${scenario.key} ${scenario.title} | ${idealCell(scenario)} | ${cell(ours)} | ${cell(auto)} | ` +
+      `${cell(plain)} | ${speedUpCell(ours, auto)} | ${overIdealCell(scenario, ours)} |`
   })
 ]
 
 const coldTable = (rows: ReadonlyArray<Row>): Array<string> => [
-  "| scenario | ideal | ours, no warm-up | ours + layerWarmUp, no warm-up | Node auto, no warm-up | " +
-  "ours + layerWarmUp vs Node auto |",
-  "|---|---|---|---|---|---|",
+  "| scenario | ideal | ours, first connect | ours, layerWithoutWarmUp, first connect | " +
+  "Node auto, first connect | ours vs Node auto | ours \u2212 ideal |",
+  "|---|---|---|---|---|---|---|",
   ...rows.map(({ scenario, summaries }) => {
-    const { autoCold = missing, oursCold = missing, oursLayerCold = missing } = summaries
-    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(oursCold)} | ${cell(oursLayerCold)} | ` +
-      `${cell(autoCold)} | ${speedUpCell(oursLayerCold, autoCold)} |`
+    const { autoCold = missing, oursBareCold = missing, oursCold = missing } = summaries
+    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(oursCold)} | ${cell(oursBareCold)} | ` +
+      `${cell(autoCold)} | ${speedUpCell(oursCold, autoCold)} | ${overIdealCell(scenario, oursCold)} |`
   })
 ]
 
 /** Where our fresh process spends its time: medians over every run of ours. */
 const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
-  const line = (key: "ours" | "oursLayer" | "oursCold" | "oursLayerCold") => {
+  const line = (key: "ours" | "oursCold" | "oursBareCold") => {
     const samples = rows.flatMap((row) => row.samples[key])
     const startups = samples.flatMap((s) => (s.startup === null ? [] : [s.startup]))
     if (startups.length === 0) return []
@@ -327,9 +313,8 @@ const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
     "connect, scenarios with ideal ~0 (A, C, I) |",
     "|---|---|---|---|",
     ...line("ours"),
-    ...line("oursLayer"),
     ...line("oursCold"),
-    ...line("oursLayerCold")
+    ...line("oursBareCold")
   ]
 }
 
@@ -360,7 +345,7 @@ const targetChecks = (rows: ReadonlyArray<Row>, client: ClientKey): ReadonlyArra
   ...rows.flatMap(({ scenario, summaries }): Array<TargetCheck> => {
     const target = speedUpTargets[scenario.key]
     // Against Node auto measured the same way: with the warm-up connects, or without.
-    const auto = client === "oursCold" || client === "oursLayerCold" ? summaries.autoCold : summaries.auto
+    const auto = client === "oursCold" || client === "oursBareCold" ? summaries.autoCold : summaries.auto
     const ours = summaries[client]
     if (target === undefined || ours === undefined || auto === undefined) return []
     const factor = speedUp(ours, auto)
@@ -464,7 +449,7 @@ const chartOf = (rows: ReadonlyArray<Row>, runs: number): Chart.Chart => {
     yLabel: "time from connect call to connected",
     series: [
       { name: clientNames.ours, color: "#1f77b4" },
-      { name: clientNames.oursLayer, color: "#2ca02c" },
+      { name: `${clientNames.oursCold} (no warm-up connect)`, color: "#2ca02c" },
       { name: `${clientNames.auto} (autoSelectFamily, 250 ms)`, color: "#ff7f0e" },
       { name: clientNames.plain, color: "#8c8c8c" }
     ],
@@ -474,7 +459,7 @@ const chartOf = (rows: ReadonlyArray<Row>, runs: number): Chart.Chart => {
       label: scenario.key,
       sublabel: scenario.ideal.ms === 0 ? "ideal ~0" : `ideal ${scenario.ideal.ms}`,
       idealMs: scenario.ideal.ms,
-      bars: [bar(summaries.ours), bar(summaries.oursLayer), bar(summaries.auto), bar(summaries.plain)]
+      bars: [bar(summaries.ours), bar(summaries.oursCold), bar(summaries.auto), bar(summaries.plain)]
     }))
   }
 }
@@ -499,15 +484,13 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     "for the kernel's ~130 s).",
     "",
     "- **ours**: `NodeHappyEyeballs.createConnectedSock` with `NodeGetAddrInfo.layer` (the system",
-    "  resolver), defaults (250 ms connection attempt delay, 50 ms resolution delay)",
+    "  resolver, whose build rehearses connects in memory: no socket, no lookup), defaults (250 ms",
+    "  connection attempt delay, 50 ms resolution delay)",
     "  ([client.ts](../packages/node/test/lab/client.ts), run from the sources by tsx, with source",
     "  maps off as in compiled JavaScript); in H with one local address per family.",
     "- **Node auto**: `net.connect({ autoSelectFamily: true })`, Node's default 250 ms attempt",
     "  timeout ([baseline.mjs](../packages/node/test/lab/baseline.mjs)); in H with the IPv4 local",
     "  address, its only option.",
-    "- **ours + layerWarmUp**: ours, with `NodeHappyEyeballs.layerWarmUp()` in its layer, as a",
-    "  server that uses it runs: connects rehearsed in memory while the layer is built (no socket,",
-    "  no lookup), before the timed connect.",
     "- **plain net.connect**: `autoSelectFamily: false`: the first address getaddrinfo returns.",
     "",
     "Every client warms up untimed first, as a long-running program would be: a lookup of an",
@@ -540,29 +523,25 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     "",
     ...targetsList(targetChecks(rows, "ours")),
     "",
-    "Ours + layerWarmUp:",
-    "",
-    ...targetsList(targetChecks(rows, "oursLayer")),
-    "",
     ...(cold ?
       [
-        "## A program's very first connect (no warm-up)",
+        "## A program's very first connect",
         "",
         "The same, without the warm-up connects: what the first connect of a fresh program costs.",
-        "With layerWarmUp, the layer's in-memory rehearsal still runs before it (the time it takes",
-        "is in the last table).",
+        "Ours builds its layer first, as every program does, and so rehearses in memory (the time",
+        "it takes is in the last table); with `NodeGetAddrInfo.layerWithoutWarmUp` it does not.",
         "",
         ...coldTable(rows),
         "",
         "The targets above, for a program's first connect, against Node auto's first connect:",
         "",
-        "Ours, no warm-up:",
+        "Ours, first connect:",
         "",
         ...targetsList(targetChecks(rows, "oursCold")),
         "",
-        "Ours + layerWarmUp, no warm-up:",
+        "Ours with layerWithoutWarmUp, first connect:",
         "",
-        ...targetsList(targetChecks(rows, "oursLayerCold")),
+        ...targetsList(targetChecks(rows, "oursBareCold")),
         ""
       ] :
       []),
@@ -613,7 +592,7 @@ const program = (options: Options) =>
     const selected = options.keys.length === 0
       ? Scenarios.all
       : Scenarios.all.filter((s) => options.keys.includes(s.key))
-    const clients: ReadonlyArray<ClientKey> = options.cold ? allClients : allClients.slice(0, 4)
+    const clients: ReadonlyArray<ClientKey> = options.cold ? allClients : allClients.slice(0, 3)
     const rows: Array<Row> = []
     for (const scenario of selected) {
       const samples = yield* measureScenario(scenario, options.runs, clients)

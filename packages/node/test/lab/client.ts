@@ -7,7 +7,7 @@
  * Usage (as root, from the repository root, inside the client namespace):
  *   ip netns exec stg-c-ID node --import tsx --conditions=source packages/node/test/lab/client.ts \
  *     HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... \
- *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--warm-up-layer]
+ *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--no-layer-warm-up]
  * `--import tsx` loads TypeScript; `--conditions=source` makes `@effect-stagger/*` resolve to
  * the sources, so nothing needs building. `--resolver system` (default) is
  * `NodeGetAddrInfo.layer` (getaddrinfo, which reads the namespace's resolv.conf: the lab DNS);
@@ -29,9 +29,11 @@
  * attempts refused), each through `createConnectedSock` with the same layer. `--cold` (or
  * STG_CLIENT_COLD=1) skips it, to measure a user's very first connect.
  *
- * `--warm-up-layer` adds `NodeHappyEyeballs.layerWarmUp()` to the layer the client runs with,
- * as a server that uses it would: the in-memory rehearsal runs while the layer is built,
- * before the warm-up above and before the timed connect (`startup` shows what it took).
+ * The resolver layers rehearse connects in memory when they are built (one round of
+ * `NodeHappyEyeballs.warmUp`), before the warm-up above and the timed connect (`startup` shows
+ * what it took). `--no-layer-warm-up` runs with the layers that leave it out
+ * (`NodeGetAddrInfo.layerWithoutWarmUp`, `layerDns({ warmUp: false })`), as a program that
+ * connects once and exits might.
  *
  * After connecting it sends one line through the echo server and reads it back, then prints one
  * JSON line (the last line of stdout) and exits:
@@ -51,7 +53,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -126,11 +128,11 @@ export interface ClientArgs {
   readonly resolutionDelayMs: number | undefined
   readonly timeoutMs: number
   readonly cold: boolean
-  readonly warmUpLayer: boolean
+  readonly layerWarmUp: boolean
 }
 
 const usage = "usage: client.ts HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... " +
-  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--warm-up-layer]"
+  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--no-layer-warm-up]"
 
 /** Parses the command line; `string` is the reason it is not valid. */
 export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ClientArgs | string => {
@@ -142,7 +144,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   let resolutionDelayMs: number | undefined
   let timeoutMs = Number(env.STG_CLIENT_TIMEOUT_MS ?? 15_000)
   let cold = env.STG_CLIENT_COLD === "1"
-  let warmUpLayer = false
+  let layerWarmUp = true
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = (): string => {
@@ -167,7 +169,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
       else if (arg === "--resolution-delay") resolutionDelayMs = number()
       else if (arg === "--timeout") timeoutMs = number()
       else if (arg === "--cold") cold = true
-      else if (arg === "--warm-up-layer") warmUpLayer = true
+      else if (arg === "--no-layer-warm-up") layerWarmUp = false
       else if (arg.startsWith("--")) return `unknown option ${arg}`
       else positional.push(arg)
     } catch (error) {
@@ -177,7 +179,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   const [host, portText] = positional
   const port = Number(portText)
   if (host === undefined || positional.length !== 2 || !Number.isInteger(port)) return usage
-  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold, warmUpLayer }
+  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold, layerWarmUp }
 }
 
 const compact = (event: Trace.Event): CompactEvent => {
@@ -342,17 +344,14 @@ export const client = (args: ClientArgs): Effect.Effect<ClientResult, never, Get
     }
   })
 
-/** The resolver layer the command line asks for. */
+/** The resolver layer the command line asks for, with its warm-up or without. */
 export const resolverLayer = (args: ClientArgs): Layer.Layer<GetAddrInfo.GetAddrInfo> =>
   args.resolver === "system" ?
-    NodeGetAddrInfo.layer :
-    NodeGetAddrInfo.layerDns(args.dnsServers.length === 0 ? {} : { servers: args.dnsServers })
-
-/** The layer the client runs with: the resolver, and the warm-up layer if asked for. */
-export const clientLayer = (
-  args: ClientArgs
-): Layer.Layer<GetAddrInfo.GetAddrInfo, Cause.IllegalArgumentException> =>
-  args.warmUpLayer ? Layer.merge(resolverLayer(args), NodeHappyEyeballs.layerWarmUp()) : resolverLayer(args)
+    args.layerWarmUp ? NodeGetAddrInfo.layer : NodeGetAddrInfo.layerWithoutWarmUp :
+    NodeGetAddrInfo.layerDns({
+      ...(args.dnsServers.length === 0 ? {} : { servers: args.dnsServers }),
+      warmUp: args.layerWarmUp
+    })
 
 const exitCode = (result: ClientResult) => result.ok ? 0 : result.error.startsWith("hard timeout") ? 2 : 1
 
@@ -375,8 +374,8 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** Skip the warm-up: a user's very first connect. */
   readonly cold?: boolean | undefined
-  /** Run with `NodeHappyEyeballs.layerWarmUp()` (`--warm-up-layer`). */
-  readonly warmUpLayer?: boolean | undefined
+  /** `false`: the resolver layer without its warm-up (`--no-layer-warm-up`). Default `true`. */
+  readonly layerWarmUp?: boolean | undefined
 }
 
 /** The command that runs the client in a namespace, after `ip netns exec NS`. */
@@ -395,7 +394,7 @@ export const command = (host: string, port: number, options?: RunOptions): Reado
   ...(options?.resolutionDelayMs === undefined ? [] : ["--resolution-delay", String(options.resolutionDelayMs)]),
   ...(options?.timeoutMs === undefined ? [] : ["--timeout", String(options.timeoutMs)]),
   ...(options?.cold === true ? ["--cold"] : []),
-  ...(options?.warmUpLayer === true ? ["--warm-up-layer"] : [])
+  ...(options?.layerWarmUp === false ? ["--no-layer-warm-up"] : [])
 ]
 
 /**
@@ -430,7 +429,7 @@ const main = (): void => {
     process.stderr.write(`${args}\n${usage}\n`)
     process.exit(64)
   }
-  Effect.runPromise(Effect.provide(client(args), clientLayer(args))).then(
+  Effect.runPromise(Effect.provide(client(args), resolverLayer(args))).then(
     (result) => {
       process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(exitCode(result)))
     },
