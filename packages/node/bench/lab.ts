@@ -539,7 +539,8 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
         "",
         ...targetsList(targetChecks(rows, "oursCold")),
         "",
-        "Ours with layerWithoutWarmUp, first connect:",
+        "Ours with layerWithoutWarmUp, first connect (what a program that leaves the warm-up out",
+        "pays on its one connect: V8 compiling the code that runs it):",
         "",
         ...targetsList(targetChecks(rows, "oursBareCold")),
         ""
