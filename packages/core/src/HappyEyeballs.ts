@@ -164,7 +164,7 @@ export interface WarmUpOptions {
  * A connect runs a few hundred functions of Effect's fiber runtime and of this library, so the
  * first connects of a process are several times slower than later ones: in the network lab
  * (docs/benchmarks.md), a first connect to a name whose first eight addresses refuse takes
- * 24-33 ms, and 7-15 ms after one warm-up connect or `warmUp`.
+ * 21-33 ms, and 6-15 ms after one warm-up connect or `warmUp`.
  *
  * `warmUp` runs `connectWith` with a resolver and a dialer that live in memory and answer in a
  * later turn of the event loop, as real ones do, along the paths real connects take: refused
@@ -175,7 +175,8 @@ export interface WarmUpOptions {
  * start-up, and not in a program that makes one connection and exits.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
- * `NodeHappyEyeballs.warmUp` adds Node's own pieces and is the one to use on Node.
+ * `NodeHappyEyeballs.warmUp` adds Node's own pieces and is the one to use on Node, where
+ * `NodeGetAddrInfo`'s layers run it when they are first built.
  *
  * @example
  * ```ts

@@ -9,7 +9,7 @@
  *
  * Both layers also warm up the connect code when they are first built in a process
  * (`NodeHappyEyeballs.warmUp`, one round, about 30 ms of CPU): a fresh process's first connect
- * otherwise pays 10-20 ms for V8 compiling the code it runs. `layerWithoutWarmUp` and
+ * otherwise pays 10-16 ms for V8 compiling the code it runs. `layerWithoutWarmUp` and
  * `layerDns({ warmUp: false })` leave it out, for a program that connects once and exits.
  *
  * @since 0.1.0
@@ -36,7 +36,7 @@ import * as internalWarmUp from "./internal/warmUp.js"
  * The first time it is built in a process, and unless a `NodeHappyEyeballs.warmUp` has run
  * already, it rehearses connects in memory (`NodeHappyEyeballs.warmUp()`: no socket, no
  * lookup, no span in the caller's tracer). That takes about 30 ms of CPU on a 2-core VM, and
- * takes 10-15 ms off the process's first connect in the network lab (docs/benchmarks.md).
+ * takes 10-16 ms off the process's first connect in the network lab (docs/benchmarks.md).
  * A program that makes one connection and exits pays more than it saves: `layerWithoutWarmUp`
  * is this layer without it.
  *

@@ -324,10 +324,13 @@ export interface WarmUpOptions {
  * memory, refusals included (as `DialError`s): it opens no socket, makes no lookup and sends
  * nothing, and its spans do not reach the caller's tracer.
  *
- * It costs tens of milliseconds of CPU once (30-40 ms with the default one round on a 2-core
- * VM). In the network lab, a process's first connect to a healthy host then takes 4.4-7.5 ms
- * instead of 16-32, and to a name whose first eight addresses refuse 8.2-11 ms instead of
- * 24-33; docs/benchmarks.md has every scenario. Use it in a server, at start-up. A
+ * `NodeGetAddrInfo.layer` and `layerDns` run one round of it the first time one of them is
+ * built in a process, so a program that uses them needs nothing more. Run it yourself with a
+ * resolver of your own, or for more rounds.
+ *
+ * A round costs about 30 ms of CPU on a 2-core VM. In the network lab, a process's first
+ * connect to a healthy host then takes 4.2-5.1 ms instead of 15-17, and to a name whose first
+ * eight addresses refuse 7.8-8.7 ms instead of 21-25; docs/benchmarks.md has every scenario. A
  * program that makes one connection and exits pays more than it saves.
  *
  * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
@@ -340,15 +343,21 @@ export const warmUp: (options?: WarmUpOptions) => Effect.Effect<void, Cause.Ille
 
 /**
  * `warmUp` as a `Layer`: the rehearsal runs while the program's layers are built, before it
- * serves anything.
+ * serves anything. `NodeGetAddrInfo`'s layers have it already; this is for a resolver of
+ * your own.
  *
  * @example
  * ```ts
- * import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
- * import { Layer } from "effect"
+ * import { GetAddrInfo } from "@effect-stagger/core"
+ * import { NodeHappyEyeballs } from "@effect-stagger/node"
+ * import { Effect, Layer } from "effect"
  *
- * // The connect layers of a server: the system resolver, and the code warmed at start-up.
- * const Connect = Layer.merge(NodeGetAddrInfo.layer, NodeHappyEyeballs.layerWarmUp())
+ * // A resolver of the program's own (here a fixed answer), and the code warmed at start-up.
+ * const Fixed = Layer.succeed(GetAddrInfo.GetAddrInfo, {
+ *   lookup: (_host, port, { family }) =>
+ *     Effect.succeed(family === 6 ? [] : [{ family: 4 as const, address: "192.0.2.10", port }])
+ * })
+ * const Connect = Layer.merge(Fixed, NodeHappyEyeballs.layerWarmUp())
  * ```
  *
  * @since 0.1.0
