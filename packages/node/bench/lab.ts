@@ -10,7 +10,7 @@
  *   npx tsx --conditions=source packages/node/bench/lab.ts [--runs N] [--no-cold] [--no-write] [KEY...]
  * KEY: scenario keys (A B C D E F F2 G H I); default all. `--runs`: runs per client and
  * scenario (default 5). Prints the tables; with every scenario (and without `--no-write`) it
- * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts). About two minutes
+ * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts). About a minute
  * per run on a 2-core VM.
  *
  * Clients, interleaved within each run so that drift hits all alike:
@@ -473,7 +473,7 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     `Generated on ${machine.date} by`,
     "",
     "```sh",
-    `npx tsx --conditions=source packages/node/bench/lab.ts --runs ${runs}   # as root, ~${Math.ceil(runs * 2.1)} min`,
+    `npx tsx --conditions=source packages/node/bench/lab.ts --runs ${runs}   # as root, ~${Math.ceil(runs * 1.1)} min`,
     "```",
     "",
     "Each scenario of the [network lab](lab.md) is built once; then each client connects to",
