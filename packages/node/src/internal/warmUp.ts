@@ -12,7 +12,8 @@
  *
  * The resolver layers run one round (`once`) when they are built, the first time in a process:
  * compiled code stays compiled, so a later build, or one after the caller's own `warmUp`, skips
- * it. A rehearsal that was interrupted or failed does not count.
+ * it. Builds at the same time take turns, so that only the first rehearses. A rehearsal that
+ * was interrupted or failed does not count.
  *
  * `net.isIP` is where Node checks every host it looks up and every address it connects to.
  * Its IPv6 test is a large regular expression, which V8 compiles to bytecode when it first
@@ -93,8 +94,13 @@ export const warmUp = (
     })
   )
 
+/** One resolver layer's rehearsal at a time: a build waits for one in progress, then skips. */
+const turn = Effect.unsafeMakeSemaphore(1)
+
 /** The resolver layers' rehearsal: one round, unless one has already run in this process. */
-export const once: Effect.Effect<void> = Effect.suspend(() => rehearsed ? Effect.void : Effect.orDie(warmUp()))
+export const once: Effect.Effect<void> = turn.withPermits(1)(
+  Effect.suspend(() => rehearsed ? Effect.void : Effect.orDie(warmUp()))
+)
 
 export const layerWarmUp = (
   options?: NodeHappyEyeballs.WarmUpOptions
