@@ -12,21 +12,7 @@
  */
 import { type AddrInfo, GetAddrInfo, HappyEyeballs } from "@effect-stagger/core"
 import * as Effect from "effect/Effect"
-import * as RuntimeFlags from "effect/RuntimeFlags"
-import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
-import * as Supervisor from "effect/Supervisor"
-
-class Counter extends Supervisor.AbstractSupervisor<void> {
-  steps = 0
-  fibers = 0
-  readonly value = Effect.void
-  override onStart() {
-    this.fibers++
-  }
-  override onEffect() {
-    this.steps++
-  }
-}
+import { counted, Counter } from "./counter.js"
 
 /** Resumes, in one turn of the event loop, every fiber that waits for it. */
 let waiters: Array<() => void> = []
@@ -57,11 +43,7 @@ const count = async (effect: Effect.Effect<unknown, unknown, GetAddrInfo.GetAddr
       )
   })
   const value = await Effect.runPromise(
-    effect.pipe(
-      Effect.provideService(GetAddrInfo.GetAddrInfo, service),
-      Effect.supervised(counter),
-      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
-    )
+    counted(Effect.provideService(effect, GetAddrInfo.GetAddrInfo, service), counter)
   )
   return { steps: counter.steps, fibers: counter.fibers, value }
 }
@@ -101,12 +83,12 @@ const main = async () => {
   const harness = await count(Effect.scoped(Effect.void), 1)
   console.log("fiber-runtime steps per connect (the harness excluded):")
   for (const [name, effect, addresses, winner] of cases) {
-    const counted = await count(effect, addresses)
+    const result = await count(effect, addresses)
     // A count is only worth reading for the connect it claims to be.
-    if (counted.value !== winner) throw new Error(`${name}: ${String(counted.value)} won, not ${winner}`)
+    if (result.value !== winner) throw new Error(`${name}: ${String(result.value)} won, not ${winner}`)
     console.log(
-      `  ${name.padEnd(42)} ${String(counted.steps - harness.steps).padStart(5)} steps, ` +
-        `${counted.fibers - harness.fibers} fibers`
+      `  ${name.padEnd(42)} ${String(result.steps - harness.steps).padStart(5)} steps, ` +
+        `${result.fibers - harness.fibers} fibers`
     )
   }
 }

@@ -34,13 +34,11 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as RuntimeFlags from "effect/RuntimeFlags"
-import * as RuntimeFlagsPatch from "effect/RuntimeFlagsPatch"
 import * as Scope from "effect/Scope"
-import * as Supervisor from "effect/Supervisor"
 import * as Tracer from "effect/Tracer"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
+import { counted, Counter } from "../../core/bench/counter.js"
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"))
 const N = Number(args[0] ?? 2000)
@@ -118,23 +116,10 @@ const curves = async (runtime: Runtime, port: number) => {
   await curve("raw net.connect", () => rawOnce(port))
 }
 
-class StepCounter extends Supervisor.AbstractSupervisor<void> {
-  steps = 0
-  readonly value = Effect.void
-  override onEffect() {
-    this.steps++
-  }
-}
-
 /** The steps the fiber runtime takes to run `effect` (its failure included). */
 const stepsOf = async (runtime: Runtime, effect: Effect.Effect<unknown, unknown, GetAddrInfo.GetAddrInfo>) => {
-  const counter = new StepCounter()
-  await runtime.runPromise(
-    Effect.either(effect).pipe(
-      Effect.supervised(counter),
-      Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
-    )
-  )
+  const counter = new Counter()
+  await runtime.runPromise(counted(Effect.either(effect), counter))
   return counter.steps
 }
 

@@ -161,7 +161,7 @@ export const tcpWith = (makeSocket: () => Net.Socket) =>
   })
 
 /** The attributes of the span of a connect to an IP literal, as `connectWith` gives them. */
-export const directSpanAttributes = (remote: AddrInfo.AddrInfo): Record<string, unknown> => ({
+const directSpanAttributes = (remote: AddrInfo.AddrInfo): Record<string, unknown> => ({
   "stagger.host": remote.address,
   "stagger.port": remote.port,
   "stagger.index": 0,
