@@ -13,7 +13,6 @@ import type { AddrInfo, FamilyOption, LocalAddress } from "./AddrInfo.js"
 import type { ConnectError } from "./ConnectError.js"
 import type { GetAddrInfo, ResolveError } from "./GetAddrInfo.js"
 import * as internal from "./internal/happyEyeballs.js"
-import * as internalWarmUp from "./internal/warmUp.js"
 import type { Resolver } from "./Resolver.js"
 import type * as Trace from "./Trace.js"
 
@@ -124,71 +123,3 @@ export const connectWith: <C, E, R>(
   E | ResolveError | ConnectError | Cause.IllegalArgumentException,
   R | GetAddrInfo | Scope.Scope
 > = internal.connectWith
-
-/**
- * What a rehearsal attempt of `warmUp` is to do: connect, be refused, or never answer (until
- * the race interrupts it).
- *
- * @since 0.1.0
- * @category models
- */
-export type Rehearsal = "connected" | "refused" | "silent"
-
-/**
- * Options of `warmUp`.
- *
- * - `rounds`: how many times to run each kind of rehearsal; default 1, `0` for none. In the
- *   network lab, a process's first connect was no faster after 3 rounds than after 1.
- * - `dial(remote, outcome)`: how a rehearsal attempt is dialled. A transport passes its own
- *   dial over a connection that lives in memory and does what `outcome` says in a later turn
- *   of the event loop, so that its code is warmed too. It must open nothing outside the
- *   process. Without it, attempts succeed or fail with a plain `Error`, a turn later.
- *
- * @since 0.1.0
- * @category models
- */
-export interface WarmUpOptions {
-  readonly rounds?: number | undefined
-  readonly dial?:
-    | ((remote: AddrInfo, outcome: Rehearsal) => Effect.Effect<unknown, unknown, Scope.Scope>)
-    | undefined
-}
-
-/**
- * Rehearses connects in memory, so that the program's first real connect does not also pay
- * for V8 compiling and warming up the code that runs it.
- *
- * Details
- *
- * A fresh process runs each function interpreted, and compiles it only once it has run often.
- * A connect runs a few hundred functions of Effect's fiber runtime and of this library, so the
- * first connects of a process are several times slower than later ones: in the network lab
- * (docs/benchmarks.md), a first connect to a name whose first eight addresses refuse takes
- * 21-33 ms, and 6-15 ms after one warm-up connect or `warmUp`.
- *
- * `warmUp` runs `connectWith` with a resolver and a dialer that live in memory and answer in a
- * later turn of the event loop, as real ones do, along the paths real connects take: refused
- * attempts, an attempt that stays silent until the delay starts the next and loses, a connect in
- * which all fail, and an IP literal. It opens no socket and sends nothing. It runs in Effect's
- * default runtime, so its spans do not reach the caller's tracer and a `TestClock` does not
- * hold it up. It takes tens of milliseconds of CPU: worth it in a server, which pays it once at
- * start-up, and not in a program that makes one connection and exits.
- *
- * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
- * `NodeHappyEyeballs.warmUp` adds Node's own pieces and is the one to use on Node, where
- * `NodeGetAddrInfo`'s layers run it when they are first built.
- *
- * @example
- * ```ts
- * import { HappyEyeballs } from "@effect-stagger/core"
- * import { Layer } from "effect"
- *
- * // Part of the program's start-up, before it serves anything.
- * const WarmUp = Layer.effectDiscard(HappyEyeballs.warmUp())
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const warmUp: (options?: WarmUpOptions) => Effect.Effect<void, Cause.IllegalArgumentException> =
-  internalWarmUp.warmUp

@@ -15,14 +15,14 @@
  *
  * Clients, interleaved within each run so that drift hits all alike:
  * - ours: test/lab/client.ts, `NodeHappyEyeballs.createConnectedSock` with the system resolver
- *   (`NodeGetAddrInfo.layer`, whose build rehearses connects in memory), after the same untimed
+ *   (`NodeGetAddrInfo.layer`), after the same untimed
  *   warm-up as baseline.mjs;
  * - Node auto: baseline.mjs `auto`, `net.connect({ autoSelectFamily: true })`, default 250 ms;
  * - plain net.connect: baseline.mjs `plain` (`autoSelectFamily: false`): the first address;
  * - with cold runs (default; `--no-cold` skips them): ours and Node auto again without the
  *   warm-up connects, as the very first connect of a program (STG_BASELINE_COLD=1 for
  *   baseline.mjs, set in this process's environment, which `Lab.exec` passes on, around those
- *   runs), and ours with `NodeGetAddrInfo.layerWithoutWarmUp`, whose build rehearses nothing.
+ *   runs).
  * Each run has a 5 s cap (a connect to a silently dropped address would hang ~130 s), shown as
  * "timeout >5000 ms". Times run from just before the connect call to connected, lookups
  * included; the median of the runs is reported.
@@ -52,19 +52,18 @@ const speedUpTargets: Readonly<Record<string, number>> = { F: 1.9, F2: 4, G: 3 }
 // Samples
 // ---------------------------------------------------------------------------------------------
 
-type ClientKey = "ours" | "auto" | "plain" | "oursCold" | "oursBareCold" | "autoCold"
+type ClientKey = "ours" | "auto" | "plain" | "oursCold" | "autoCold"
 
 const clientNames: Readonly<Record<ClientKey, string>> = {
   ours: "ours",
   auto: "Node auto",
   plain: "plain net.connect",
   oursCold: "ours, first connect",
-  oursBareCold: "ours, layerWithoutWarmUp, first connect",
   autoCold: "Node auto, first connect"
 }
 
 /** Every client, in the order of a run; without cold runs, the first three. */
-const allClients: ReadonlyArray<ClientKey> = ["ours", "auto", "plain", "oursCold", "oursBareCold", "autoCold"]
+const allClients: ReadonlyArray<ClientKey> = ["ours", "auto", "plain", "oursCold", "autoCold"]
 
 /** One run of one client, whichever it is. */
 interface Sample {
@@ -128,11 +127,6 @@ const measureOnce = (
       return Effect.map(Client.run(lab, scenario.host, oursOptions), fromClient)
     case "oursCold":
       return Effect.map(Client.run(lab, scenario.host, { ...oursOptions, cold: true }), fromClient)
-    case "oursBareCold":
-      return Effect.map(
-        Client.run(lab, scenario.host, { ...oursOptions, cold: true, layerWarmUp: false }),
-        fromClient
-      )
     case "auto":
       return Effect.map(Lab.baseline(lab, "auto", scenario.host, baselineOptions), fromBaseline)
     case "autoCold":
@@ -156,7 +150,6 @@ const measureScenario = (
       auto: [],
       plain: [],
       oursCold: [],
-      oursBareCold: [],
       autoCold: []
     }
     for (let run = 0; run < runs; run++) {
@@ -284,19 +277,18 @@ const mainTable = (rows: ReadonlyArray<Row>, runs: number): Array<string> => [
 ]
 
 const coldTable = (rows: ReadonlyArray<Row>): Array<string> => [
-  "| scenario | ideal | ours, first connect | ours, layerWithoutWarmUp, first connect | " +
-  "Node auto, first connect | ours vs Node auto | ours \u2212 ideal |",
-  "|---|---|---|---|---|---|---|",
+  "| scenario | ideal | ours, first connect | Node auto, first connect | ours vs Node auto | ours \u2212 ideal |",
+  "|---|---|---|---|---|---|",
   ...rows.map(({ scenario, summaries }) => {
-    const { autoCold = missing, oursBareCold = missing, oursCold = missing } = summaries
-    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(oursCold)} | ${cell(oursBareCold)} | ` +
+    const { autoCold = missing, oursCold = missing } = summaries
+    return `| ${scenario.key} | ${idealCell(scenario)} | ${cell(oursCold)} | ` +
       `${cell(autoCold)} | ${speedUpCell(oursCold, autoCold)} | ${overIdealCell(scenario, oursCold)} |`
   })
 ]
 
 /** Where our fresh process spends its time: medians over every run of ours. */
 const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
-  const line = (key: "ours" | "oursCold" | "oursBareCold") => {
+  const line = (key: "ours" | "oursCold") => {
     const samples = rows.flatMap((row) => row.samples[key])
     const startups = samples.flatMap((s) => (s.startup === null ? [] : [s.startup]))
     if (startups.length === 0) return []
@@ -313,8 +305,7 @@ const startupTable = (rows: ReadonlyArray<Row>): Array<string> => {
     "connect, scenarios with ideal ~0 (A, C, I) |",
     "|---|---|---|---|",
     ...line("ours"),
-    ...line("oursCold"),
-    ...line("oursBareCold")
+    ...line("oursCold")
   ]
 }
 
@@ -345,7 +336,7 @@ const targetChecks = (rows: ReadonlyArray<Row>, client: ClientKey): ReadonlyArra
   ...rows.flatMap(({ scenario, summaries }): Array<TargetCheck> => {
     const target = speedUpTargets[scenario.key]
     // Against Node auto measured the same way: with the warm-up connects, or without.
-    const auto = client === "oursCold" || client === "oursBareCold" ? summaries.autoCold : summaries.auto
+    const auto = client === "oursCold" ? summaries.autoCold : summaries.auto
     const ours = summaries[client]
     if (target === undefined || ours === undefined || auto === undefined) return []
     const factor = speedUp(ours, auto)
@@ -484,8 +475,7 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     "for the kernel's ~130 s).",
     "",
     "- **ours**: `NodeHappyEyeballs.createConnectedSock` with `NodeGetAddrInfo.layer` (the system",
-    "  resolver, whose build rehearses connects in memory: no socket, no lookup), defaults (250 ms",
-    "  connection attempt delay, 50 ms resolution delay)",
+    "  resolver), defaults (250 ms connection attempt delay, 50 ms resolution delay)",
     "  ([client.ts](../packages/node/test/lab/client.ts), run from the sources by tsx, with source",
     "  maps off as in compiled JavaScript); in H with one local address per family.",
     "- **Node auto**: `net.connect({ autoSelectFamily: true })`, Node's default 250 ms attempt",
@@ -527,9 +517,8 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
       [
         "## A program's very first connect",
         "",
-        "The same, without the warm-up connects: what the first connect of a fresh program costs.",
-        "Ours builds its layer first, as every program does, and so rehearses in memory (the time",
-        "it takes is in the last table); with `NodeGetAddrInfo.layerWithoutWarmUp` it does not.",
+        "The same, without the warm-up connects: what the first connect of a fresh program costs,",
+        "V8 compiling the code that runs it included.",
         "",
         ...coldTable(rows),
         "",
@@ -538,11 +527,7 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
         "Ours, first connect:",
         "",
         ...targetsList(targetChecks(rows, "oursCold")),
-        "",
-        "Ours with layerWithoutWarmUp, first connect (what a program that leaves the warm-up out",
-        "pays on its one connect: V8 compiling the code that runs it):",
-        "",
-        ...targetsList(targetChecks(rows, "oursBareCold")),
+
         ""
       ] :
       []),

@@ -7,19 +7,12 @@
  * and A queries itself, each answered as it arrives, as RFC 8305 section 3 has in mind; it
  * does not read `/etc/hosts`.
  *
- * Both layers also warm up the connect code when they are first built in a process
- * (`NodeHappyEyeballs.warmUp`, one round, about 30 ms of CPU): a fresh process's first connect
- * otherwise pays 10-16 ms for V8 compiling the code it runs. `layerWithoutWarmUp` and
- * `layerDns({ warmUp: false })` leave it out, for a program that connects once and exits.
- *
  * @since 0.1.0
  */
 import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import type * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as internal from "./internal/lookup.js"
-import * as internalWarmUp from "./internal/warmUp.js"
 
 /**
  * The system resolver: `dns.lookup(host, { all: true, family, order: "verbatim" })`, that is
@@ -32,13 +25,6 @@ import * as internalWarmUp from "./internal/warmUp.js"
  * is not an IPv6 address. Failures are `ResolveError`s with the system's `code` (`ENOTFOUND`,
  * `EAI_AGAIN`, `ENODATA`, ...). A lookup cannot be cancelled; an interrupted one is abandoned
  * and its answer dropped.
- *
- * The first time it is built in a process, and unless a `NodeHappyEyeballs.warmUp` has run
- * already, it rehearses connects in memory (`NodeHappyEyeballs.warmUp()`: no socket, no
- * lookup, no span in the caller's tracer). That takes about 30 ms of CPU on a 2-core VM, and
- * takes 10-16 ms off the process's first connect in the network lab (docs/benchmarks.md).
- * A program that makes one connection and exits pays more than it saves: `layerWithoutWarmUp`
- * is this layer without it.
  *
  * @example
  * ```ts
@@ -55,35 +41,7 @@ import * as internalWarmUp from "./internal/warmUp.js"
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.effect(
-  GetAddrInfo.GetAddrInfo,
-  Effect.as(internalWarmUp.once, internal.system)
-)
-
-/**
- * The system resolver, as `layer`, without the warm-up of the connect code: for a program
- * that makes one connection and exits, or one that runs `NodeHappyEyeballs.warmUp` itself.
- *
- * @example
- * ```ts
- * import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
- * import { Effect } from "effect"
- *
- * // A one-shot check: connect, report, exit.
- * const check = NodeHappyEyeballs.createConnectedSock("localhost", 8080).pipe(
- *   Effect.map((socket) => `${socket.remoteAddress} answered`),
- *   Effect.scoped,
- *   Effect.provide(NodeGetAddrInfo.layerWithoutWarmUp)
- * )
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerWithoutWarmUp: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.succeed(
-  GetAddrInfo.GetAddrInfo,
-  internal.system
-)
+export const layer: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.succeed(GetAddrInfo.GetAddrInfo, internal.system)
 
 /**
  * Options of `layerDns`.
@@ -92,8 +50,6 @@ export const layerWithoutWarmUp: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.su
  *   `"[::1]:5353"`); default the system's (`/etc/resolv.conf`).
  * - `timeout`: how long one try waits for an answer; default c-ares's.
  * - `tries`: how many times each server is tried; default 4, as in `node:dns`.
- * - `warmUp`: `false` leaves out the warm-up of the connect code that `layer` describes;
- *   default `true`.
  *
  * @since 0.1.0
  * @category models
@@ -102,7 +58,6 @@ export interface DnsOptions {
   readonly servers?: ReadonlyArray<string> | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly tries?: number | undefined
-  readonly warmUp?: boolean | undefined
 }
 
 /**
@@ -117,8 +72,7 @@ export interface DnsOptions {
  * itself. Interrupting a lookup cancels its queries. Failures are `ResolveError`s with the
  * c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, `ECONNREFUSED`, `ESERVFAIL`, ...).
  * Options that `node:dns` would reject are a defect (`IllegalArgumentException`) when the
- * layer is built. Built, it warms up the connect code as `layer` does, unless `warmUp` is
- * `false`.
+ * layer is built.
  *
  * @example
  * ```ts
@@ -136,7 +90,4 @@ export interface DnsOptions {
  * @category layers
  */
 export const layerDns = (options?: DnsOptions): Layer.Layer<GetAddrInfo.GetAddrInfo> =>
-  Layer.effect(
-    GetAddrInfo.GetAddrInfo,
-    options?.warmUp === false ? internal.dns(options) : Effect.zipLeft(internal.dns(options), internalWarmUp.once)
-  )
+  Layer.effect(GetAddrInfo.GetAddrInfo, internal.dns(options))

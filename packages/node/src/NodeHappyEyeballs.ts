@@ -27,7 +27,6 @@ import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type { DialError } from "./DialError.js"
 import * as internal from "./internal/nodeHappyEyeballs.js"
-import * as internalWarmUp from "./internal/warmUp.js"
 
 export {
   /**
@@ -299,69 +298,3 @@ export const layerSocket = (
   DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
   GetAddrInfo.GetAddrInfo
 > => Layer.scoped(Socket.Socket, internal.createConnection(host, port, options))
-
-/**
- * Options of `warmUp` and `layerWarmUp`: `rounds`, how many times to run each kind of
- * rehearsal (default 1; `0` for none). In the network lab, a process's first connect was no
- * faster after 3 rounds than after 1.
- *
- * @since 0.1.0
- * @category models
- */
-export interface WarmUpOptions {
-  readonly rounds?: number | undefined
-}
-
-/**
- * Rehearses connects in memory, so that the program's first real connect does not also pay
- * for V8 compiling and warming up the code that runs it.
- *
- * Details
- *
- * `HappyEyeballs.warmUp` with this package's own dial, plus Node's host checks (`net.isIP`,
- * whose IPv6 test compiles a large regular expression the first two times it runs). Its
- * attempts run the connect functions' dial code on a `net.Socket` whose connect happens in
- * memory, refusals included (as `DialError`s): it opens no socket, makes no lookup and sends
- * nothing, and its spans do not reach the caller's tracer.
- *
- * `NodeGetAddrInfo.layer` and `layerDns` run one round of it the first time one of them is
- * built in a process, so a program that uses them needs nothing more. Run it yourself with a
- * resolver of your own, or for more rounds.
- *
- * A round costs about 30 ms of CPU on a 2-core VM. In the network lab, a process's first
- * connect to a healthy host then takes 4.2-5.1 ms instead of 15-17, and to a name whose first
- * eight addresses refuse 7.8-8.7 ms instead of 21-25; docs/benchmarks.md has every scenario. A
- * program that makes one connection and exits pays more than it saves.
- *
- * `rounds` that is not an integer of at least 0 fails with `Cause.IllegalArgumentException`.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const warmUp: (options?: WarmUpOptions) => Effect.Effect<void, Cause.IllegalArgumentException> =
-  internalWarmUp.warmUp
-
-/**
- * `warmUp` as a `Layer`: the rehearsal runs while the program's layers are built, before it
- * serves anything. `NodeGetAddrInfo`'s layers have it already; this is for a resolver of
- * your own.
- *
- * @example
- * ```ts
- * import { GetAddrInfo } from "@effect-stagger/core"
- * import { NodeHappyEyeballs } from "@effect-stagger/node"
- * import { Effect, Layer } from "effect"
- *
- * // A resolver of the program's own (here a fixed answer), and the code warmed at start-up.
- * const Fixed = Layer.succeed(GetAddrInfo.GetAddrInfo, {
- *   lookup: (_host, port, { family }) =>
- *     Effect.succeed(family === 6 ? [] : [{ family: 4 as const, address: "192.0.2.10", port }])
- * })
- * const Connect = Layer.merge(Fixed, NodeHappyEyeballs.layerWarmUp())
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerWarmUp: (options?: WarmUpOptions) => Layer.Layer<never, Cause.IllegalArgumentException> =
-  internalWarmUp.layerWarmUp

@@ -21,11 +21,6 @@ export * as DialError from "./DialError.js"
  * and A queries itself, each answered as it arrives, as RFC 8305 section 3 has in mind; it
  * does not read `/etc/hosts`.
  *
- * Both layers also warm up the connect code when they are first built in a process
- * (`NodeHappyEyeballs.warmUp`, one round, about 30 ms of CPU): a fresh process's first connect
- * otherwise pays 10-16 ms for V8 compiling the code it runs. `layerWithoutWarmUp` and
- * `layerDns({ warmUp: false })` leave it out, for a program that connects once and exits.
- *
  * @since 0.1.0
  */
 export * as NodeGetAddrInfo from "./NodeGetAddrInfo.js"

@@ -8,9 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as AsyncHooks from "node:async_hooks"
 import { scripted } from "./support/lookups.js"
-import { rehearsalSockets } from "./support/rehearsal.js"
 import { activeResources, backTo, dualServers, eventually, stalledServer } from "./support/servers.js"
 
 const names = scripted({ "dual.test": { 6: ["::1"], 4: ["127.0.0.1"] } })
@@ -101,32 +99,4 @@ describe("no leaks", () => {
       expect(exit._tag).toBe("Failure")
       yield* backTo(baseline)
     }).pipe(Effect.provide(names)))
-
-  it.live("warmUp opens no socket, makes no lookup, and destroys every socket object it dialled", () =>
-    Effect.gen(function*() {
-      const baseline = activeResources()
-      // Every handle and request Node makes, by kind, while the rehearsal runs.
-      const made: Array<string> = []
-      const hook = AsyncHooks.createHook({ init: (_, type) => void made.push(type) })
-      hook.enable()
-      const [, destroyed] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp({ rounds: 2 })).pipe(
-        Effect.ensuring(Effect.sync(() => hook.disable()))
-      )
-      expect(made.filter((type) => /TCP|UDP|PIPE|GETADDRINFO|QUERY|DNS/.test(type))).toEqual([])
-      // Each round dials 16 attempts through the connect functions' own dial and 2 through the
-      // direct connect of an IP literal; each socket is destroyed, and none ever had a peer.
-      expect(destroyed.length).toBe(2 * 18)
-      expect(destroyed.every((real) => !real)).toBe(true)
-      yield* backTo(baseline)
-    }))
-
-  it.live("warmUp's rounds: 1 when not given, each kind rehearsed as often; 0 rehearses nothing", () =>
-    Effect.gen(function*() {
-      const [, byDefault] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp())
-      expect(byDefault.length).toBe(18)
-      const [, three] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp({ rounds: 3 }))
-      expect(three.length).toBe(3 * 18)
-      const [, none] = yield* rehearsalSockets(NodeHappyEyeballs.warmUp({ rounds: 0 }))
-      expect(none).toEqual([])
-    }))
 })

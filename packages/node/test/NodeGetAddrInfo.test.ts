@@ -171,14 +171,4 @@ describe("NodeGetAddrInfo.layerDns", () => {
         expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
       }
     }))
-
-  it.effect("warmUp that is not a boolean is a defect that names it", () =>
-    Effect.gen(function*() {
-      const exit = yield* Effect.exit(
-        Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns({ warmUp: "no" as never })))
-      )
-      expect(exit).toEqual(
-        Exit.die(new Cause.IllegalArgumentException("NodeGetAddrInfo.layerDns: warmUp must be true or false, got no"))
-      )
-    }))
 })

@@ -1,4 +1,4 @@
-import { type AddrInfo, ConnectError, GetAddrInfo } from "@effect-stagger/core"
+import { ConnectError, GetAddrInfo } from "@effect-stagger/core"
 import { DialError, NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as Socket from "@effect/platform/Socket"
 import { describe, expect, it } from "@effect/vitest"
@@ -19,9 +19,9 @@ import * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Util from "node:util"
 import { recordingTracer } from "../../core/test/support/tracer.js"
-import { directWith, remoteHost, tcpWith } from "../src/internal/dial.js"
+import { remoteHost, tcp } from "../src/internal/dial.js"
+import { destroyedDuring } from "./support/destroyed.js"
 import { scripted } from "./support/lookups.js"
-import { destroyedDuring, rehearsalSockets } from "./support/rehearsal.js"
 import { dualServers, eventually, refusedPort, stalledServer, tcpServer } from "./support/servers.js"
 
 const names = scripted({
@@ -246,41 +246,30 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         return exit
       })
 
-    for (
-      const [name, dialWith] of [
-        ["the direct connect", (make: () => Net.Socket, remote: AddrInfo.AddrInfo) => directWith(make)(remote)],
-        ["a race's attempt", (make: () => Net.Socket, remote: AddrInfo.AddrInfo) => tcpWith(make)(remote, undefined)]
-      ] as const
-    ) {
-      it.scopedLive(`${name}: an interruption that reaches the fiber just as the socket connects closes it`, () =>
-        Effect.gen(function*() {
-          const server = yield* tcpServer("127.0.0.1")
-          const { arm, scheduler } = yieldingOnce()
-          const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
-          const sockets: Array<Net.Socket> = []
-          const make = () => {
-            const socket = new Net.Socket()
-            sockets.push(socket)
-            const connect = socket.connect.bind(socket) as (...args: Array<unknown>) => Net.Socket
-            socket.connect = ((...args: Array<unknown>) => {
-              arm()
-              queueMicrotask(() => Effect.runFork(Fiber.interrupt(interrupter.target!)))
-              return connect(...args)
-            }) as typeof socket.connect
-            return socket
-          }
-          const exit = yield* interruptedAt(
-            dialWith(make, { family: 4, address: "127.0.0.1", port: server.port }),
-            scheduler,
-            interrupter
-          )
-          expect(Exit.isInterrupted(exit)).toBe(true)
-          expect(sockets.map((socket) => socket.destroyed)).toEqual([true])
-          // The server saw the connection and then its close.
-          const [accepted] = yield* server.accepted(1)
-          yield* eventually(Effect.sync(() => accepted.closed || undefined))
-        }).pipe(Effect.provide(names)))
-    }
+    it.scopedLive("an attempt: an interruption that reaches the fiber just as the socket connects closes it", () =>
+      Effect.gen(function*() {
+        const server = yield* tcpServer("127.0.0.1")
+        const { arm, scheduler } = yieldingOnce()
+        const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
+        const sockets: Array<Net.Socket> = []
+        const connect = Net.Socket.prototype.connect
+        Net.Socket.prototype.connect = function(this: Net.Socket, ...args: Array<unknown>) {
+          sockets.push(this)
+          arm()
+          queueMicrotask(() => Effect.runFork(Fiber.interrupt(interrupter.target!)))
+          return (connect as (...args: Array<unknown>) => Net.Socket).apply(this, args)
+        } as typeof connect
+        const exit = yield* interruptedAt(
+          tcp({ family: 4, address: "127.0.0.1", port: server.port }, undefined),
+          scheduler,
+          interrupter
+        ).pipe(Effect.ensuring(Effect.sync(() => void (Net.Socket.prototype.connect = connect))))
+        expect(Exit.isInterrupted(exit)).toBe(true)
+        expect(sockets.map((socket) => socket.destroyed)).toEqual([true])
+        // The server saw the connection and then its close.
+        const [accepted] = yield* server.accepted(1)
+        yield* eventually(Effect.sync(() => accepted.closed || undefined))
+      }).pipe(Effect.provide(names)))
 
     it.scopedLive("an interruption that comes as the span is made still ends the span", () =>
       Effect.gen(function*() {
@@ -308,39 +297,6 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         expect(spans.map((span) => [span.name, span.status._tag === "Ended" && span.status.exit._tag])).toEqual([
           ["stagger.connect", "Failure"]
         ])
-      }))
-
-    it.scopedLive("interrupted after the socket connected but before the fiber went on: the span ends as a failure too", () =>
-      Effect.gen(function*() {
-        const server = yield* tcpServer("127.0.0.1")
-        // Resumed a timer later, so that the interruption sent with the connect event is there
-        // when the fiber next runs.
-        const scheduler: Scheduler.Scheduler = {
-          shouldYield: () => false,
-          scheduleTask: (task) => void setTimeout(task, 0)
-        }
-        const interrupter: { target?: Fiber.RuntimeFiber<unknown, unknown> } = {}
-        const sockets: Array<Net.Socket> = []
-        const make = () => {
-          const socket = new Net.Socket()
-          sockets.push(socket)
-          const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: Array<unknown>) => boolean
-          socket.emit = ((event: string | symbol, ...args: Array<unknown>) => {
-            const listened = emit(event, ...args)
-            if (event === "connect") Effect.runFork(Fiber.interrupt(interrupter.target!))
-            return listened
-          }) as typeof socket.emit
-          return socket
-        }
-        const { spans, tracer } = yield* recordingTracer
-        const exit = yield* interruptedAt(
-          directWith(make)({ family: 4, address: "127.0.0.1", port: server.port }).pipe(Effect.withTracer(tracer)),
-          scheduler,
-          interrupter
-        )
-        expect(Exit.isInterrupted(exit)).toBe(true)
-        expect(spans.map((span) => span.status._tag === "Ended" && span.status.exit._tag)).toEqual(["Failure"])
-        expect(sockets.map((socket) => socket.destroyed)).toEqual([true])
       }))
 
     it.scopedLive("options it does not take still get connectWith's checks", () =>
@@ -687,29 +643,5 @@ describe("NodeHappyEyeballs.layerSocket", () => {
         Layer.build(NodeHappyEyeballs.layerSocket("127.0.0.1", port)).pipe(Effect.provide(names))
       )
       expect(error._tag).toBe("DialError")
-    }))
-})
-
-describe("NodeHappyEyeballs.layerWarmUp", () => {
-  it.scopedLive("in a server's layers: the rehearsal runs as they are built, and connects work as before", () =>
-    Effect.gen(function*() {
-      const server = yield* tcpServer("::1")
-      // Built here, so that what the build does is seen apart from the connect.
-      const [context, rehearsed] = yield* rehearsalSockets(
-        Layer.build(Layer.merge(names, NodeHappyEyeballs.layerWarmUp({ rounds: 1 })))
-      )
-      // One round dials 16 attempts through the connect functions' own dial and 2 through the
-      // direct connect of an IP literal, all in memory.
-      expect(rehearsed).toEqual(Array.from({ length: 18 }, () => false))
-      const socket = yield* NodeHappyEyeballs.createConnectedSock("dual.test", server.port).pipe(
-        Effect.provide(context)
-      )
-      expect(socket.remoteAddress).toBe("::1")
-    }))
-
-  it.effect("bad rounds: the layer fails to build with an IllegalArgumentException", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(Layer.build(NodeHappyEyeballs.layerWarmUp({ rounds: -2 })).pipe(Effect.scoped))
-      expect(error).toEqual(new Cause.IllegalArgumentException("rounds must be an integer of at least 0, got -2"))
     }))
 })

@@ -8,22 +8,12 @@
  * `Effect.acquireRelease` would make the wait uninterruptible, so a black-holed attempt would
  * hold its race for the kernel's SYN timeout (about 134 s on Linux).
  *
- * A connect with nothing to race (`direct`) does without the attempt's scope: the socket is
- * destroyed, or handed to the caller's scope, in the uninterruptible step that sees the wait
- * end.
- *
  * @internal
  */
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
-import * as FiberRef from "effect/FiberRef"
 import * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
 import * as Net from "node:net"
 import * as Tls from "node:tls"
 import { DialError } from "../DialError.js"
@@ -132,21 +122,19 @@ const startConnect = (
 }
 
 /**
- * Connects to `remote`, bound to `local` when given, on a socket from `makeSocket` (a new
- * `net.Socket`; the warm-up's connect in memory). The socket is destroyed when the attempt's
+ * Connects to `remote`, bound to `local` when given. The socket is destroyed when the attempt's
  * scope closes: at once for a loser, with the caller's scope for the winner.
  *
  * No data is consumed: the socket is neither paused (which would stop a later `data` listener
  * from starting the flow) nor read; what the peer sends stays buffered until the caller reads.
  */
-export const tcpWith = (makeSocket: () => Net.Socket) =>
-(
+export const tcp = (
   remote: AddrInfo.AddrInfo,
   local: AddrInfo.LocalAddress | undefined
 ): Effect.Effect<Dialed, DialError, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
     // A socket without a handle holds nothing until `connect`; its finalizer comes first.
-    const socket = makeSocket()
+    const socket = new Net.Socket()
     socket.on("error", ignoreError)
     return Effect.zipRight(
       Scope.addFinalizer(scope, Effect.sync(() => socket.destroy())),
@@ -159,115 +147,6 @@ export const tcpWith = (makeSocket: () => Net.Socket) =>
       )
     )
   })
-
-/** The attributes of the span of a connect to an IP literal, as `connectWith` gives them. */
-const directSpanAttributes = (remote: AddrInfo.AddrInfo): Record<string, unknown> => ({
-  "stagger.host": remote.address,
-  "stagger.port": remote.port,
-  "stagger.index": 0,
-  "net.peer.ip": remote.address,
-  "net.peer.port": remote.port,
-  "stagger.family": remote.family
-})
-
-/** Ends `span` as `Effect.withSpan` ends its own: now, unless tracer timing is off. */
-const endSpan = (fiber: Fiber.RuntimeFiber<unknown, unknown>, span: Tracer.Span, exit: Exit.Exit<unknown, unknown>) =>
-  span.end(
-    fiber.getFiberRef(FiberRef.currentTracerTimingEnabled) ?
-      Context.get(fiber.currentDefaultServices, Clock.Clock).unsafeCurrentTimeNanos() :
-      BigInt(0),
-    exit
-  )
-
-/** Effect's own tracer, the default: its spans reach no one. Known once asked for. */
-let nativeTracer: Tracer.Tracer | undefined
-
-const isNative = (tracer: Tracer.Tracer): boolean => tracer === (nativeTracer ??= Effect.runSync(Effect.tracer))
-
-/** The span of a direct connect, when a tracer of the caller's receives spans. */
-const spanOf = (
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  remote: AddrInfo.AddrInfo
-): Effect.Effect<Tracer.Span | undefined> =>
-  isNative(fiber.currentTracer) ?
-    Effect.succeed(undefined) :
-    Effect.makeSpan("stagger.connect", {
-      kind: "client",
-      captureStackTrace: false,
-      attributes: directSpanAttributes(remote)
-    })
-
-/**
- * A connect with nothing to race (an IP literal, no local address, nobody listening for
- * events), as `connectWith` makes it, in about half of the fiber runtime's steps.
- * `connectWith` runs a dial it does not know: it hands it a scope of its own, forked from the
- * caller's and closed if the dial fails, and its span in the dial's context. This dial is
- * ours: the socket needs a finalizer in the caller's scope only once it has connected.
- *
- * Everything but the wait for Node's event runs uninterruptibly: the span is made, the socket
- * made and put in the span's context, and when the wait ends, however it ends (connected,
- * failed, interrupted), one step ends the span with that exit, gives the caller's context
- * back, and either destroys the socket or adds its destroy to the caller's scope. So a socket
- * is never without an owner, and a span never left open.
- *
- * With a tracer of the caller's (OpenTelemetry's, say), the connect has the `stagger.connect`
- * span `connectWith` gives it (the attempt's attributes), and the socket connects in its
- * context, where a tracer's instrumentation of `net` sees it. With Effect's own tracer, which
- * hands spans to no one and whose context is nothing, the span would be seen by no code (none
- * of the caller's runs inside this connect), so none is made.
- */
-export const directWith =
-  (makeSocket: () => Net.Socket) => (remote: AddrInfo.AddrInfo): Effect.Effect<Dialed, DialError, Scope.Scope> =>
-    Effect.flatMap(
-      Effect.scope,
-      (caller) =>
-        Effect.uninterruptibleMask((restore) =>
-          Effect.withFiberRuntime<Dialed, DialError>((fiber) =>
-            Effect.flatMap(spanOf(fiber, remote), (span) => {
-              const context = fiber.currentContext
-              const socket = makeSocket()
-              socket.on("error", ignoreError)
-              const wait = Effect.async<Dialed, DialError>((resume) =>
-                startConnect(socket, remote, undefined, (error) =>
-                  resume(
-                    error === undefined ?
-                      Effect.succeed({ socket, remote, local: undefined }) :
-                      Effect.failCause(Cause.fail(error))
-                  ))
-              )
-              /** Ends the span with `exit` and gives the caller's context back, in one step. */
-              const ended = <A>(exit: Exit.Exit<unknown, unknown>, then: Effect.Effect<A, DialError>) => {
-                if (span === undefined) return then
-                endSpan(fiber, span, exit)
-                return Effect.zipRight(FiberRef.set(FiberRef.currentContext, context), then)
-              }
-              const waited = Effect.matchCauseEffect(restore(wait), {
-                onFailure: (cause) => {
-                  socket.destroy()
-                  return ended(Exit.failCause(cause), Effect.failCause(cause))
-                },
-                onSuccess: (dialed) =>
-                  ended(
-                    Exit.succeed(dialed),
-                    Effect.as(Scope.addFinalizer(caller, Effect.sync(() => socket.destroy())), dialed)
-                  )
-              })
-              return span === undefined ?
-                waited :
-                Effect.zipRight(
-                  FiberRef.set(FiberRef.currentContext, Context.add(context, Tracer.ParentSpan, span)),
-                  waited
-                )
-            })
-          )
-        )
-    )
-
-/** `directWith` on Node's sockets. */
-export const direct = directWith(() => new Net.Socket())
-
-/** `tcpWith` on Node's sockets. */
-export const tcp = tcpWith(() => new Net.Socket())
 
 /**
  * Runs the TLS handshake over a connected attempt. The TLS socket replaces the TCP one in the

@@ -70,10 +70,6 @@ const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
     return Either.left(`tries must be an integer of at least 1, got ${tries}`)
   }
-  const warmUp = options?.warmUp
-  if (warmUp !== undefined && typeof warmUp !== "boolean") {
-    return Either.left(`warmUp must be true or false, got ${String(warmUp)}`)
-  }
   const servers = options?.servers
   if (servers !== undefined) {
     try {

@@ -106,34 +106,6 @@ const secureOptions = (
   }
 }
 
-/** A delay `connectWith` accepts for sure: none, one at a time, or a number of ms. */
-const isPlainDelay = (delay: NodeHappyEyeballs.ConnectOptions["delay"]): boolean =>
-  delay === undefined || delay === null || (typeof delay === "number" && Number.isFinite(delay) && delay >= 0)
-
-/**
- * The address of a connect that `connectWith` would make as one attempt and nothing else, so
- * that `dialer.direct` can make it for less: a valid port, an IP literal of the family asked
- * for, no local address, nobody listening for events, a delay that cannot be wrong, and no
- * handshake inside the attempt. Anything else (a port given as a string, a delay given as a
- * `Duration`) takes `connectWith`, which checks it and says what is wrong.
- */
-const directRemote = (
-  host: string,
-  port: number | string,
-  options: NodeHappyEyeballs.ConnectOptions
-): AddrInfo.AddrInfo | undefined => {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) return undefined
-  if (options.localAddrs !== undefined || options.onEvent !== undefined || !isPlainDelay(options.delay)) {
-    return undefined
-  }
-  if (options.tls !== undefined && options.handshakeInAttempt === true) return undefined
-  const family = typeof host === "string" ? AddrInfo.ipFamily(host) : 0
-  if (family === 0 || (options.family !== undefined && options.family !== 0 && options.family !== family)) {
-    return undefined
-  }
-  return { family, address: host, port }
-}
-
 /** The race over every address, with the handshake in each attempt if asked. */
 const race = (
   host: string,
@@ -153,10 +125,7 @@ const race = (
   })
 }
 
-/**
- * The connect: one attempt made directly where that is all `connectWith` would make, else the
- * race; and the TLS handshake inside each attempt or on the winner alone.
- */
+/** The race, and the TLS handshake inside each attempt or on the winner alone. */
 export const connect = (
   host: string,
   port: number | string,
@@ -167,8 +136,7 @@ export const connect = (
     const checked = merged.tls === undefined ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
-    const direct = directRemote(host, port, merged)
-    const connected = direct !== undefined ? dialer.direct(direct) : race(host, port, merged, secure)
+    const connected = race(host, port, merged, secure)
     return secure !== undefined && merged.handshakeInAttempt !== true ?
       Effect.flatMap(connected, (tcp) =>
         // The TCP socket now belongs to the caller's scope, which may outlive this failure.

@@ -7,7 +7,7 @@
  * Usage (as root, from the repository root, inside the client namespace):
  *   ip netns exec stg-c-ID node --import tsx --conditions=source packages/node/test/lab/client.ts \
  *     HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... \
- *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--no-layer-warm-up]
+ *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]
  * `--import tsx` loads TypeScript; `--conditions=source` makes `@effect-stagger/*` resolve to
  * the sources, so nothing needs building. `--resolver system` (default) is
  * `NodeGetAddrInfo.layer` (getaddrinfo, which reads the namespace's resolv.conf: the lab DNS);
@@ -28,12 +28,6 @@
  * port 9, where nothing listens in the client namespace (our dial and race code; both
  * attempts refused), each through `createConnectedSock` with the same layer. `--cold` (or
  * STG_CLIENT_COLD=1) skips it, to measure a user's very first connect.
- *
- * The resolver layers rehearse connects in memory when they are built (one round of
- * `NodeHappyEyeballs.warmUp`), before the warm-up above and the timed connect (`startup` shows
- * what it took). `--no-layer-warm-up` runs with the layers that leave it out
- * (`NodeGetAddrInfo.layerWithoutWarmUp`, `layerDns({ warmUp: false })`), as a program that
- * connects once and exits might.
  *
  * After connecting it sends one line through the echo server and reads it back, then prints one
  * JSON line (the last line of stdout) and exits:
@@ -128,11 +122,10 @@ export interface ClientArgs {
   readonly resolutionDelayMs: number | undefined
   readonly timeoutMs: number
   readonly cold: boolean
-  readonly layerWarmUp: boolean
 }
 
 const usage = "usage: client.ts HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... " +
-  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--no-layer-warm-up]"
+  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]"
 
 /** Parses the command line; `string` is the reason it is not valid. */
 export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ClientArgs | string => {
@@ -144,7 +137,6 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   let resolutionDelayMs: number | undefined
   let timeoutMs = Number(env.STG_CLIENT_TIMEOUT_MS ?? 15_000)
   let cold = env.STG_CLIENT_COLD === "1"
-  let layerWarmUp = true
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = (): string => {
@@ -169,7 +161,6 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
       else if (arg === "--resolution-delay") resolutionDelayMs = number()
       else if (arg === "--timeout") timeoutMs = number()
       else if (arg === "--cold") cold = true
-      else if (arg === "--no-layer-warm-up") layerWarmUp = false
       else if (arg.startsWith("--")) return `unknown option ${arg}`
       else positional.push(arg)
     } catch (error) {
@@ -179,7 +170,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   const [host, portText] = positional
   const port = Number(portText)
   if (host === undefined || positional.length !== 2 || !Number.isInteger(port)) return usage
-  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold, layerWarmUp }
+  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold }
 }
 
 const compact = (event: Trace.Event): CompactEvent => {
@@ -344,14 +335,11 @@ export const client = (args: ClientArgs): Effect.Effect<ClientResult, never, Get
     }
   })
 
-/** The resolver layer the command line asks for, with its warm-up or without. */
+/** The resolver layer the command line asks for. */
 export const resolverLayer = (args: ClientArgs): Layer.Layer<GetAddrInfo.GetAddrInfo> =>
   args.resolver === "system" ?
-    args.layerWarmUp ? NodeGetAddrInfo.layer : NodeGetAddrInfo.layerWithoutWarmUp :
-    NodeGetAddrInfo.layerDns({
-      ...(args.dnsServers.length === 0 ? {} : { servers: args.dnsServers }),
-      warmUp: args.layerWarmUp
-    })
+    NodeGetAddrInfo.layer :
+    NodeGetAddrInfo.layerDns(args.dnsServers.length === 0 ? {} : { servers: args.dnsServers })
 
 const exitCode = (result: ClientResult) => result.ok ? 0 : result.error.startsWith("hard timeout") ? 2 : 1
 
@@ -374,8 +362,6 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** Skip the warm-up: a user's very first connect. */
   readonly cold?: boolean | undefined
-  /** `false`: the resolver layer without its warm-up (`--no-layer-warm-up`). Default `true`. */
-  readonly layerWarmUp?: boolean | undefined
 }
 
 /** The command that runs the client in a namespace, after `ip netns exec NS`. */
@@ -393,8 +379,7 @@ export const command = (host: string, port: number, options?: RunOptions): Reado
   ...(options?.delayMs === undefined ? [] : ["--delay", String(options.delayMs)]),
   ...(options?.resolutionDelayMs === undefined ? [] : ["--resolution-delay", String(options.resolutionDelayMs)]),
   ...(options?.timeoutMs === undefined ? [] : ["--timeout", String(options.timeoutMs)]),
-  ...(options?.cold === true ? ["--cold"] : []),
-  ...(options?.layerWarmUp === false ? ["--no-layer-warm-up"] : [])
+  ...(options?.cold === true ? ["--cold"] : [])
 ]
 
 /**

@@ -1,6 +1,5 @@
 /**
- * Watches sockets as they are destroyed while an effect runs: any `net.Socket`, or the
- * warm-up's rehearsal sockets (those whose `connect` the rehearsal made its own, in memory).
+ * Watches sockets as they are destroyed while an effect runs.
  */
 import * as Effect from "effect/Effect"
 import * as Net from "node:net"
@@ -31,13 +30,3 @@ export const destroyedDuring = <A, E, R, T>(
       (a) => [a, destroyed] as const
     )
   })
-
-/**
- * Runs `self` and tells, for each rehearsal socket destroyed meanwhile, whether it had a peer
- * (a real connection). Sockets of earlier tests may close meanwhile; they are not rehearsal
- * sockets and are not counted.
- */
-export const rehearsalSockets = <A, E, R>(
-  self: Effect.Effect<A, E, R>
-): Effect.Effect<readonly [A, ReadonlyArray<boolean>], E, R> =>
-  destroyedDuring(self, (socket) => Object.hasOwn(socket, "connect") ? socket.remoteAddress !== undefined : undefined)
