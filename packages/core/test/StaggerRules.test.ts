@@ -606,7 +606,9 @@ describe("rule 8: \"A negative delay counts as 0 and an infinite one as `null`, 
       }))
   }
 
-  for (const delay of [Duration.infinity, Infinity] as const) {
+  // Past the longest timer a runtime keeps (2^31 - 1 ms), a delay is as good as infinite:
+  // 1e308 ms died with a RangeError (Infinity to BigInt) before.
+  for (const delay of [Duration.infinity, Infinity, 1e308, Number.MAX_VALUE, "30 days"] as const) {
     it.effect(`delay ${String(delay)}: one at a time, as null`, () =>
       Effect.gen(function*() {
         const { attempt, log, note } = yield* recorder
@@ -625,6 +627,21 @@ describe("rule 8: \"A negative delay counts as 0 and an infinite one as `null`, 
         expect((yield* log).slice(3)).toEqual(["100000 interrupted c1", "100000 interrupted"])
       }))
   }
+})
+
+describe("a delay that is no duration", () => {
+  it.effect("is an IllegalArgumentException inside the Effect, not a throw when it is built", () =>
+    Effect.gen(function*() {
+      const { attempt } = yield* recorder
+      let started = 0
+      const race = Stagger.staggeredRace([Effect.suspend(() => {
+        started++
+        return attempt("c0", ok(1))
+      })], { delay: "abc" as Duration.DurationInput })
+      const exit = yield* Effect.exit(race)
+      expect(exit).toEqual(Exit.die(new Cause.IllegalArgumentException("delay is not a duration: \"abc\"")))
+      expect(started).toBe(0)
+    }))
 })
 
 describe("the two forms and the total outcome", () => {

@@ -105,7 +105,32 @@ describe("Trace: the race as data", () => {
       ])
       const connect = spans.find((s) => s.name === "stagger.connect")!
       const attempts = spans.filter((s) => s.name === "stagger.attempt")
-      expect(attempts.map((s) => s.attributes.get("net.peer.ip"))).toEqual([v6(1).address, v4(1).address])
+      // OpenTelemetry's semantic conventions for the network, and the outcome on the connect.
+      expect(attempts.map((s) => Object.fromEntries(s.attributes))).toEqual([
+        {
+          "network.peer.address": v6(1).address,
+          "network.peer.port": 443,
+          "network.type": "ipv6",
+          "network.transport": "tcp",
+          "stagger.attempt.index": 0
+        },
+        {
+          "network.peer.address": v4(1).address,
+          "network.peer.port": 443,
+          "network.type": "ipv4",
+          "network.transport": "tcp",
+          "stagger.attempt.index": 1
+        }
+      ])
+      expect(Object.fromEntries(connect.attributes)).toEqual({
+        "server.address": "example.test",
+        "server.port": 443,
+        "network.peer.address": v4(1).address,
+        "network.peer.port": 443,
+        "network.type": "ipv4",
+        "stagger.attempts": 2,
+        "stagger.attempts.failed": 0
+      })
       // Children of the connect's span, each the span its dial runs in.
       expect(attempts.map((s) => Option.map(s.parent, (p) => p.spanId))).toEqual([
         Option.some(connect.spanId),
@@ -158,7 +183,7 @@ describe("Trace: the span of a connect to an IP literal", () => {
     })
 
   for (const listening of [false, true]) {
-    it.effect(`one stagger.connect span with the attempt's attributes, the dial's and the listener's (listener: ${listening})`, () =>
+    it.effect(`the connect's span and its one attempt's; the dial runs in the attempt's (listener: ${listening})`, () =>
       Effect.gen(function*() {
         const { spans, tracer } = yield* recordingTracer
         const inDial: Array<Tracer.AnySpan> = []
@@ -175,21 +200,51 @@ describe("Trace: the span of a connect to an IP literal", () => {
           100
         ).pipe(Effect.provide(lookups({})))
         expect(Exit.isSuccess(exit)).toBe(true)
-        expect(spans.map((s) => s.name)).toEqual(["stagger.connect"])
-        const [span] = spans
-        expect(span.attributes.get("stagger.host")).toBe(v4(1).address)
-        expect(span.attributes.get("net.peer.ip")).toBe(v4(1).address)
-        expect(span.attributes.get("stagger.index")).toBe(0)
-        expect(inDial.map((s) => s.spanId)).toEqual([span.spanId])
+        // No lookup: an IP literal is its own address.
+        expect(spans.map((s) => s.name).sort()).toEqual(["stagger.attempt", "stagger.connect"])
+        const attempt = spans.find((s) => s.name === "stagger.attempt")!
+        const connect = spans.find((s) => s.name === "stagger.connect")!
+        expect(connect.attributes.get("server.address")).toBe(v4(1).address)
+        expect(connect.attributes.get("network.peer.address")).toBe(v4(1).address)
+        expect(attempt.attributes.get("network.peer.address")).toBe(v4(1).address)
+        expect(Option.map(attempt.parent, (p) => p.spanId)).toEqual(Option.some(connect.spanId))
+        expect(inDial.map((s) => s.spanId)).toEqual([attempt.spanId])
         // AttemptStarted and Connected, each told in the connect's span.
-        expect(inListener.map((s) => s.spanId)).toEqual(listening ? [span.spanId, span.spanId] : [])
-        expect(span.status._tag === "Ended" && span.status.exit._tag).toBe("Success")
-        expect(
-          span.status._tag === "Ended" && Number((span.status.endTime - span.status.startTime) / BigInt(1_000_000))
-        )
-          .toBe(20)
+        expect(inListener.map((s) => s.spanId)).toEqual(listening ? [connect.spanId, connect.spanId] : [])
+        for (const span of spans) {
+          expect(span.status._tag === "Ended" && span.status.exit._tag).toBe("Success")
+          expect(
+            span.status._tag === "Ended" && Number((span.status.endTime - span.status.startTime) / BigInt(1_000_000))
+          ).toBe(20)
+        }
       }))
   }
+
+  it.effect("a failed attempt and connect carry error.type; an IPv4-only host's lookups end without error", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      const { dialer } = yield* makeDialer
+      const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })
+      const dial = dialer({ [v4(1).address]: { after: 5, ok: true } })
+      const exit = yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "v4only.test",
+          port: 443,
+          dial: (remote, local) => Effect.zipRight(dial(remote, local), Effect.fail(refused))
+        })).pipe(Effect.withTracer(tracer), Effect.withTracerEnabled(true)),
+        100
+      ).pipe(Effect.provide(lookups({ 6: { after: 0, addresses: [] }, 4: { after: 0, addresses: [v4(1)] } })))
+      expect(Exit.isFailure(exit)).toBe(true)
+      const byName = (name: string) => spans.filter((s) => s.name === name)
+      expect(byName("stagger.lookup").map((s) => s.status._tag === "Ended" && s.status.exit._tag)).toEqual([
+        "Success",
+        "Success"
+      ])
+      expect(byName("stagger.attempt").map((s) => s.attributes.get("error.type"))).toEqual(["ECONNREFUSED"])
+      const [connect] = byName("stagger.connect")
+      expect(connect.attributes.get("error.type")).toBe("ECONNREFUSED")
+      expect(connect.attributes.get("stagger.attempts.failed")).toBe(1)
+    }))
 })
 
 describe("Trace: why an attempt was cancelled", () => {

@@ -97,7 +97,7 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
       }).pipe(Effect.provide(names)))
   })
 
-  describe("IP literals, connected without the race", () => {
+  describe("IP literals: the connect path of any host", () => {
     /** The spans of one connect made in a `caller` span: each one's name, attributes, parent and exit. */
     const spansOf = <A, E>(connect: Effect.Effect<A, E, GetAddrInfo.GetAddrInfo | Scope.Scope>) =>
       Effect.gen(function*() {
@@ -122,46 +122,55 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         }
       })
 
-    // `onEvent` makes the connect take `connectWith`'s own path, which is what the direct one
-    // must look like.
     const listening = { onEvent: () => Effect.void }
 
-    it.scopedLive("connected: one stagger.connect span, as connectWith makes it", () =>
+    it.scopedLive("connected: the stagger.connect span and its one stagger.attempt, as for any host", () =>
       Effect.gen(function*() {
         const server = yield* tcpServer("127.0.0.1")
-        const direct = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port))
-        const raced = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, listening))
-        expect(direct.spans).toEqual([{
+        const literal = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port))
+        const listened = yield* spansOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", server.port, listening))
+        const attempt = {
+          name: "stagger.attempt",
+          attributes: {
+            "network.peer.address": "127.0.0.1",
+            "network.peer.port": server.port,
+            "network.type": "ipv4",
+            "network.transport": "tcp",
+            "stagger.attempt.index": 0
+          },
+          childOfCaller: false,
+          kind: "client",
+          exit: "Success"
+        }
+        const connect = {
           name: "stagger.connect",
           attributes: {
-            "stagger.host": "127.0.0.1",
-            "stagger.port": server.port,
-            "stagger.index": 0,
-            "net.peer.ip": "127.0.0.1",
-            "net.peer.port": server.port,
-            "stagger.family": 4
+            "server.address": "127.0.0.1",
+            "server.port": server.port,
+            "network.peer.address": "127.0.0.1",
+            "network.peer.port": server.port,
+            "network.type": "ipv4",
+            "stagger.attempts": 1,
+            "stagger.attempts.failed": 0
           },
           childOfCaller: true,
           kind: "client",
           exit: "Success"
-        }])
-        expect(raced.spans).toEqual(direct.spans)
+        }
+        expect(literal.spans).toEqual([connect, attempt])
+        expect(listened.spans).toEqual(literal.spans)
       }).pipe(Effect.provide(names)))
 
-    it.scopedLive("refused: the span ends with the failure, and the error is the race's", () =>
+    it.scopedLive("refused: both spans end with the failure, and the error is a DialError", () =>
       Effect.gen(function*() {
         const port = yield* refusedPort("::1")
-        const direct = yield* spansOf(NodeHappyEyeballs.createConnectedSock("::1", port))
-        const raced = yield* spansOf(NodeHappyEyeballs.createConnectedSock("::1", port, listening))
-        expect(direct.spans.map((span) => span.exit)).toEqual(["Failure"])
-        expect(raced.spans).toEqual(direct.spans)
-        const errorOf = (exit: Exit.Exit<unknown, unknown>) => Exit.isFailure(exit) ? Cause.squash(exit.cause) : exit
-        const error = errorOf(direct.exit)
+        const refused = yield* spansOf(NodeHappyEyeballs.createConnectedSock("::1", port))
+        expect(refused.spans.map((span) => [span.name, span.exit, span.attributes["error.type"]])).toEqual([
+          ["stagger.connect", "Failure", "ECONNREFUSED"],
+          ["stagger.attempt", "Failure", "ECONNREFUSED"]
+        ])
+        const error = Exit.isFailure(refused.exit) ? Cause.squash(refused.exit.cause) : refused.exit
         expect(error).toBeInstanceOf(DialError.DialError)
-        expect({ ...(error as DialError.DialError), cause: undefined }).toEqual({
-          ...(errorOf(raced.exit) as DialError.DialError),
-          cause: undefined
-        })
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("the socket connects in its span's context, as a tracer such as OpenTelemetry's sees it", () =>
@@ -200,7 +209,7 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
               Effect.withTracerEnabled(true)
             )
         ).pipe(Effect.ensuring(Effect.sync(() => void (Net.Socket.prototype.connect = connect))))
-        expect(seen).toEqual(["stagger.connect", "stagger.connect"])
+        expect(seen).toEqual(["stagger.attempt", "stagger.attempt"])
       }).pipe(Effect.provide(names)))
 
     it.scopedLive("interrupted while connecting: the span ends as interrupted", () =>
@@ -210,7 +219,7 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
           NodeHappyEyeballs.createConnectedSock("127.0.0.1", port).pipe(Effect.timeout("50 millis"))
         )
         expect(Exit.isFailure(exit) && Cause.isTimeoutException(Cause.squash(exit.cause))).toBe(true)
-        expect(spans.map((span) => span.exit)).toEqual(["Failure"])
+        expect(spans.map((span) => span.exit)).toEqual(["Failure", "Failure"])
       }).pipe(Effect.provide(names)))
 
     /**
@@ -299,7 +308,7 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
         ])
       }))
 
-    it.scopedLive("options it does not take still get connectWith's checks", () =>
+    it.scopedLive("an IP literal gets every argument check a name gets", () =>
       Effect.gen(function*() {
         const messages = yield* Effect.forEach(
           [
@@ -307,7 +316,10 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
             { delay: Number.NaN },
             { delay: "-5 millis" as Duration.DurationInput },
             { delay: "soon" as Duration.DurationInput },
-            { family: 5 as 4 }
+            { family: 5 as 4 },
+            { firstAddressFamilyCount: 0 },
+            { resolutionDelay: "abc" as Duration.DurationInput },
+            { resolver: 42 as never }
           ] satisfies ReadonlyArray<NodeHappyEyeballs.ConnectOptions>,
           (options) =>
             Effect.map(failureOf(NodeHappyEyeballs.createConnectedSock("127.0.0.1", 80, options)), (error) =>
@@ -318,7 +330,10 @@ describe("NodeHappyEyeballs.createConnectedSock", () => {
           "IllegalArgumentException: delay must not be negative or NaN, got NaN",
           "IllegalArgumentException: delay must not be negative or NaN, got -5 millis",
           "IllegalArgumentException: delay is not a duration: \"soon\"",
-          "IllegalArgumentException: family must be 0, 4 or 6, got 5"
+          "IllegalArgumentException: family must be 0, 4 or 6, got 5",
+          "IllegalArgumentException: firstAddressFamilyCount must be an integer of at least 1, got 0",
+          "IllegalArgumentException: resolutionDelay must be a duration of at least 0, got \"abc\"",
+          "IllegalArgumentException: resolver must be a function"
         ])
       }).pipe(Effect.provide(names)))
 

@@ -1,5 +1,5 @@
 /**
- * The connect algorithm over an abstract dialer (the seed's `create_connected_sock`).
+ * The connect algorithm over an abstract dialer (async_stagger's `create_connected_sock`).
  *
  * Problem: a host has several addresses and some paths are broken or slow, often a whole
  * family (IPv6 that is configured but black-holed). Trying them in turn waits out every
@@ -7,27 +7,31 @@
  *
  * Approach (RFC 8305 sections 3 to 5): stream the addresses from the resolver as they are
  * answered, pair each with the local addresses of its family, and run a staggered race over
- * the pairs. Each attempt's resources live in a scope of their own: a loser's is closed the
- * moment it loses, the winner's moves to the caller's scope. All scopes are in one cleanup
- * set so that no connection outlives the connect unless it won and was returned.
+ * the pairs. An IP literal is its own only address: no resolver, and with one attempt no
+ * timer. Each attempt's resources live in a scope of their own: a loser's is closed the moment
+ * it loses, the winner's moves to the caller's scope. All scopes are in one cleanup set, so
+ * that no connection outlives the connect unless it won and was returned.
  *
  * @internal
  */
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
-import type * as Stream from "effect/Stream"
-import type { LocalAddress } from "../AddrInfo.js"
+import * as Stream from "effect/Stream"
+import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
 import { ConnectError } from "../ConnectError.js"
-import { ResolveError } from "../GetAddrInfo.js"
-import type * as GetAddrInfo from "../GetAddrInfo.js"
+import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
 import * as attempt from "./attempt.js"
-import * as connectRace from "./connectRace.js"
+import * as errors from "./errors.js"
 import * as ip from "./ip.js"
-import * as spans from "./span.js"
+import * as resolver from "./resolver.js"
 import * as stagger from "./stagger.js"
 import * as trace from "./trace.js"
 import * as validate from "./validate.js"
@@ -35,92 +39,236 @@ import * as validate from "./validate.js"
 /** RFC 8305 section 5: "A simple implementation can have a fixed delay ... 250 ms". */
 export const CONNECTION_ATTEMPT_DELAY = "250 millis"
 
-type Checked = Either.Either<connectRace.Arguments, Cause.IllegalArgumentException | ResolveError>
+type Locals = ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress>
+
+/** Checked arguments of a connect. */
+interface Arguments {
+  readonly host: string
+  readonly port: number
+  readonly family: 0 | 4 | 6
+  readonly delay: Option.Option<Duration.Duration>
+  readonly locals: Locals | undefined
+  /** Set when the host is an IP literal of a family asked for: it is not resolved. */
+  readonly literal: AddrInfo | undefined
+}
+
+const illegal = (message: string) => Either.left(new Cause.IllegalArgumentException(message))
 
 /**
- * Every argument, checked before any I/O; pure, so that a connect to an IP literal costs no
- * more than it must. Local addresses given as an Iterable are checked here; a Stream's, as
- * they arrive.
+ * Every argument, checked before any I/O. Local addresses given as an Iterable are checked
+ * here; a Stream's, as they arrive.
  */
-const checkArguments = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>): Checked => {
-  const host = validate.host(options.host)
-  if (Either.isLeft(host)) return Either.left(host.left)
-  const port = validate.port(options.port)
-  if (Either.isLeft(port)) return Either.left(port.left)
-  const family = validate.family(options.family)
-  if (Either.isLeft(family)) return Either.left(family.left)
-  const delay = validate.delay("delay", options.delay, CONNECTION_ATTEMPT_DELAY)
-  if (Either.isLeft(delay)) return Either.left(delay.left)
-  let locals: ReadonlyArray<LocalAddress> | Stream.Stream<LocalAddress> | undefined = undefined
-  if (options.localAddrs !== undefined && stagger.isStream(options.localAddrs)) {
-    locals = options.localAddrs as Stream.Stream<LocalAddress>
-  } else if (options.localAddrs !== undefined) {
-    const checked: Array<LocalAddress> = []
-    for (const local of options.localAddrs as Iterable<LocalAddress>) {
-      const one = validate.localAddress(local)
-      if (Either.isLeft(one)) return Either.left(one.left)
-      checked.push(one.right)
+const checkArguments = <C, E, R>(
+  options: HappyEyeballs.ConnectOptions<C, E, R>
+): Either.Either<Arguments, Cause.IllegalArgumentException | GetAddrInfo.ResolveError> =>
+  Either.gen(function*() {
+    const host = yield* validate.host(options.host)
+    const port = yield* validate.port(options.port)
+    const family = yield* validate.family(options.family)
+    const delay = yield* Either.flatMap(
+      validate.delay("delay", options.delay, CONNECTION_ATTEMPT_DELAY),
+      validate.raceDelay
+    )
+    if (typeof options.dial !== "function") return yield* illegal("dial must be a function")
+    if (options.resolver !== undefined && typeof options.resolver !== "function") {
+      return yield* illegal("resolver must be a function")
     }
-    locals = checked
-  }
-  // An IP literal skips resolution, as getaddrinfo would answer it with itself; asking for
-  // the other family is the resolution failure getaddrinfo would report.
-  const literal = ip.ipFamily(host.right)
-  if (literal !== 0 && family.right !== 0 && family.right !== literal) {
-    return Either.left(
-      new ResolveError({
-        host: host.right,
-        family: family.right,
-        message: `${host.right} is an IPv${literal} address, but family ${family.right} was asked for`
-      })
-    )
-  }
-  return Either.right({
-    host: host.right,
-    port: port.right,
-    family: family.right,
-    delay: delay.right,
-    locals,
-    literal: literal === 0 ? undefined : { family: literal, address: host.right, port: port.right }
+    let locals: Locals | undefined
+    if (stagger.isStream(options.localAddrs)) {
+      locals = options.localAddrs as Stream.Stream<LocalAddress>
+    } else if (options.localAddrs !== undefined) {
+      locals = yield* Either.all(Array.from(options.localAddrs, validate.localAddress))
+    }
+    // An IP literal skips resolution, as getaddrinfo would answer it with itself; asking for
+    // the other family is the resolution failure getaddrinfo would report.
+    const literal = ip.ipFamily(host)
+    if (literal !== 0 && family !== 0 && family !== literal) {
+      return yield* Either.left(
+        new GetAddrInfo.ResolveError({
+          host,
+          family,
+          message: `${host} is an IPv${literal} address, but family ${family} was asked for`
+        })
+      )
+    }
+    return {
+      host,
+      port,
+      family,
+      delay,
+      locals,
+      literal: literal === 0 ? undefined : { family: literal, address: host, port }
+    }
   })
-}
+
+type Pair = readonly [AddrInfo, LocalAddress | undefined]
+
+const isArray = (u: unknown): u is ReadonlyArray<LocalAddress> => Array.isArray(u)
+
+/** Fix: a local address is paired only with remotes of its own family. */
+const sameFamily = (remote: AddrInfo, local: LocalAddress | undefined) =>
+  local === undefined || ip.ipFamily(local.address) === remote.family
 
 /**
- * The hot path: an IP literal with at most one local address of its family is one attempt,
- * with no resolver, no race and, unless someone listens, no trace. Its scope is a child of the
- * caller's, closed at once if the attempt fails. `span` is the connect's: with nobody
- * listening it is the dial's own (one change of the context for the span and the scope);
- * otherwise it is around the whole connect, so that the listener's effects run in it.
+ * The attempts' addresses, in order: each remote as the resolver gives it, with each local
+ * address of its family in the given order (async_stagger's `product`: local addresses from a
+ * Stream are pulled once, as far as needed, and replayed for every later remote).
  */
-const direct = <C, E, R>(
-  options: HappyEyeballs.ConnectOptions<C, E, R>,
-  args: connectRace.Arguments & { readonly literal: NonNullable<connectRace.Arguments["literal"]> },
-  local: LocalAddress | undefined,
-  span: spans.Span
-): Effect.Effect<C, E, R | Scope.Scope> => {
-  const connect = (recorder: trace.Recorder, dialSpan: spans.Span | undefined) =>
-    Effect.flatMap(Effect.scope, (caller) =>
-      attempt.make(
-        options.dial,
-        recorder,
-        attempt.unrecorded(Scope.fork(caller, ExecutionStrategy.sequential)),
-        args.literal,
-        local,
-        0,
-        dialSpan
-      ).pipe(
-        Effect.tap(() => recorder.emit((at) => trace.Connected({ at, index: 0, remote: args.literal, local }))),
-        Effect.map((connected) => connected.connection)
-      ))
-  return options.onEvent === undefined ?
-    connect(trace.silent, span) :
-    spans.inSpan(
-      Effect.flatMap(trace.makeRecorder(options.onEvent), (recorder) => connect(recorder, undefined)),
-      span
-    )
+const pairsOf = <E2, R2>(
+  remotes: stagger.Source<AddrInfo, E2, R2>,
+  locals: stagger.Source<LocalAddress, Cause.IllegalArgumentException, never> | ReadonlyArray<LocalAddress> | undefined
+): stagger.Source<Pair, E2 | Cause.IllegalArgumentException, R2> & { readonly remotesSeen: () => number } => {
+  let remotesSeen = 0
+  // The remote being paired, and its pairs with the local addresses known so far.
+  let current: AddrInfo | undefined
+  let pending: Array<Pair> = []
+  const stream = locals === undefined || isArray(locals) ? undefined : locals
+  const known: Array<LocalAddress> = locals !== undefined && isArray(locals) ? [...locals] : []
+  let allKnown = stream === undefined
+  const pull: Effect.Effect<Option.Option<Pair>, E2 | Cause.IllegalArgumentException, R2> = Effect.suspend(() => {
+    const next = pending.shift()
+    if (next !== undefined) return Effect.succeedSome(next)
+    const remote = current
+    if (remote !== undefined && stream !== undefined && !allKnown) {
+      // The current remote with the next local address not yet pulled.
+      return Effect.flatMap(stream.pull, (local) => {
+        if (Option.isNone(local)) {
+          allKnown = true
+        } else {
+          known.push(local.value)
+          if (sameFamily(remote, local.value)) pending.push([remote, local.value])
+        }
+        return pull
+      })
+    }
+    return Effect.flatMap(remotes.pull, (next) => {
+      if (Option.isNone(next)) return Effect.succeedNone
+      remotesSeen++
+      const r = current = next.value
+      pending = locals === undefined ? [[r, undefined]] : known.filter((l) => sameFamily(r, l)).map((l) => [r, l])
+      return pull
+    })
+  })
+  const ready = () =>
+    pending.length > 0 ||
+    (current !== undefined && stream !== undefined && !allKnown ? stream.ready() : remotes.ready())
+  return { pull, ready, remotesSeen: () => remotesSeen }
 }
 
-const spanAttributes = (args: connectRace.Arguments) => ({ "stagger.host": args.host, "stagger.port": args.port })
+/** The reason no attempt was made, when the resolver gave no error. */
+const noAttemptMessage = (host: string, port: number, remotes: number) =>
+  remotes === 0 ?
+    `the resolver returned no address for ${host}:${port}` :
+    `no local address has the family of any of the ${remotes} addresses of ${host}:${port}`
+
+const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: Arguments) =>
+  Effect.gen(function*() {
+    const { host, literal, port } = args
+    const recorder = yield* trace.makeRecorder(options.onEvent)
+    const context: attempt.Context<C, E, R> = {
+      dial: options.dial,
+      recorder,
+      scopes: yield* Ref.make<ReadonlyArray<Scope.CloseableScope>>([]),
+      won: yield* Ref.make(false)
+    }
+    const badLocal = yield* Deferred.make<never, Cause.IllegalArgumentException>()
+    // The resolution (its lookups, the local addresses' stream) lives in a scope of its own,
+    // closed first when the connect ends.
+    const resolution = yield* Scope.make()
+    const remotes = literal !== undefined ?
+      yield* stagger.fromIterable([literal]) :
+      yield* Scope.extend(
+        stagger.fromStream(
+          trace.traceLookups(
+            recorder,
+            (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family })
+          )
+        ),
+        resolution
+      )
+    // Fix: a bad local address from a Stream ends the whole connect, closing every attempt.
+    const locals = stagger.isStream(args.locals) ?
+      yield* Scope.extend(
+        stagger.fromStream(Stream.mapEffect(args.locals, (local) =>
+          Either.match(validate.localAddress(local), {
+            onLeft: (error) => Effect.zipRight(Deferred.fail(badLocal, error), Effect.fail(error)),
+            onRight: Effect.succeed
+          }))),
+        resolution
+      ) :
+      args.locals
+    const pairs = pairsOf(remotes, locals)
+    let started = 0
+    const attempts: stagger.Source<Effect.Effect<attempt.Connected<C>, E, R>, unknown, GetAddrInfo.GetAddrInfo> = {
+      pull: Effect.map(pairs.pull, Option.map(([remote, local]) => attempt.make(context, remote, local, started++))),
+      ready: pairs.ready
+    }
+    // One attempt to a literal has nothing to stagger: no timer.
+    const single = literal !== undefined && (args.locals === undefined || (!stagger.isStream(args.locals) &&
+      args.locals.filter((local) => sameFamily(literal, local)).length <= 1))
+    const race = stagger.race(
+      attempts,
+      single ? Option.none() : args.delay,
+      // The win is told in the winner's fiber, before any loser is cancelled.
+      ({ index, local, remote }) =>
+        Effect.zipRight(
+          Ref.set(context.won, true),
+          recorder.emit((at) => trace.Connected({ at, index, remote, local }))
+        )
+    )
+
+    const failure = (
+      result: { errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>; sourceError: Option.Option<Cause.Cause<unknown>> }
+    ) =>
+      Effect.gen(function*() {
+        const source = result.sourceError as Option.Option<Cause.Cause<{ readonly _tag: string }>>
+        const outcome = errors.aggregate(result.errors, source, options.raiseExcGroup ?? false)
+        if (outcome._tag === "Cause") return yield* Effect.failCause(outcome.cause)
+        const message = outcome._tag === "Multiple" ?
+          errors.multipleMessage(outcome.errors) :
+          noAttemptMessage(host, port, pairs.remotesSeen())
+        const errs = outcome._tag === "Multiple" ? outcome.errors : []
+        return yield* new ConnectError({ host, port, errors: errs, message, trace: yield* recorder.events })
+      }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
+
+    const decide = Effect.flatMap(Effect.raceFirst(race, Deferred.await(badLocal)), (result) =>
+      Effect.zipRight(
+        Effect.annotateCurrentSpan({
+          "stagger.attempts": result.errors.length,
+          "stagger.attempts.failed": result.errors.filter((e) => Option.isSome(e) && !Cause.isInterruptedOnly(e.value))
+            .length
+        }),
+        Option.match(result.winner, { onNone: () => failure(result), onSome: Effect.succeed })
+      ))
+
+    // The winner's scope moves to the caller's; every other scope closes, whatever happened.
+    const caller = yield* Effect.scope
+    return yield* Effect.uninterruptibleMask((restore) =>
+      restore(decide).pipe(
+        Effect.onExit((exit) =>
+          Effect.gen(function*() {
+            const kept = Exit.isSuccess(exit) ? exit.value.scope : undefined
+            if (kept !== undefined) yield* Scope.addFinalizerExit(caller, (callerExit) => Scope.close(kept, callerExit))
+            yield* Scope.close(resolution, exit)
+            const scopes = yield* Ref.get(context.scopes)
+            yield* Effect.forEach(scopes, (scope) => scope === kept ? Effect.void : Scope.close(scope, exit), {
+              discard: true
+            })
+          })
+        )
+      )
+    )
+  })
+
+/** The outcome on the connect's span: where it connected, or why it failed. */
+const annotateOutcome = <C, E>(exit: Exit.Exit<attempt.Connected<C>, E>) =>
+  Exit.isSuccess(exit) ?
+    Effect.annotateCurrentSpan({
+      "network.peer.address": exit.value.remote.address,
+      "network.peer.port": exit.value.remote.port,
+      "network.type": attempt.networkType(exit.value.remote)
+    }) :
+    trace.annotateError(exit.cause)
 
 export const connectWith = <C, E, R>(
   options: HappyEyeballs.ConnectOptions<C, E, R>
@@ -129,35 +277,14 @@ export const connectWith = <C, E, R>(
   E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
   R | GetAddrInfo.GetAddrInfo | Scope.Scope
 > =>
-  Effect.suspend((): Effect.Effect<
-    C,
-    E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
-    R | GetAddrInfo.GetAddrInfo | Scope.Scope
-  > => {
+  Effect.suspend(() => {
     const checked = checkArguments(options)
     if (Either.isLeft(checked)) return Effect.fail(checked.left)
     const args = checked.right
-    const { literal, locals } = args
-    if (literal !== undefined && (locals === undefined || Array.isArray(locals))) {
-      const matching = locals === undefined ? [undefined] : locals.filter((l) => connectRace.sameFamily(literal, l))
-      if (matching.length === 0) {
-        return new ConnectError({
-          host: args.host,
-          port: args.port,
-          errors: [],
-          message: connectRace.noAttemptMessage(args.host, args.port, 1),
-          trace: []
-        })
-      }
-      if (matching.length === 1) {
-        return direct(options, { ...args, literal }, matching[0], {
-          name: "stagger.connect",
-          attributes: { ...spanAttributes(args), ...attempt.spanAttributes(literal, matching[0], 0) }
-        })
-      }
-    }
-    return spans.inSpan(connectRace.connect(options, args), {
-      name: "stagger.connect",
-      attributes: spanAttributes(args)
-    })
+    return connect(options, args).pipe(
+      Effect.onExit(annotateOutcome),
+      Effect.map(({ connection }) => connection),
+      (connected) =>
+        trace.inSpan(connected, "stagger.connect", { "server.address": args.host, "server.port": args.port })
+    )
   })

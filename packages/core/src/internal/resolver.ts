@@ -4,25 +4,28 @@
  *
  * The concurrent resolver (RFC 8305 section 3) asks for AAAA and A in parallel. An IPv6 answer
  * is handed out at once; an IPv4 answer that comes first waits up to the Resolution Delay
- * for IPv6, and a failed IPv6 lookup ends that wait at once. Each answer is an event in an
- * inbox; every pull (and every poll) first applies the events that have arrived, so a late
- * answer is woven into the addresses not yet handed out.
+ * for IPv6, and a failed IPv6 lookup ends that wait at once. Each answer is an event in a
+ * queue; every pull first applies the events that have arrived, so a late answer is woven into
+ * the addresses not yet handed out. A family with no records is an empty answer: only both
+ * families giving no address is a failure.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { AddrInfo, Family, FamilyOption } from "../AddrInfo.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as Resolver from "../Resolver.js"
-import type * as stagger from "./stagger.js"
+import * as ip from "./ip.js"
 import * as validate from "./validate.js"
 import * as weave from "./weave.js"
 
@@ -41,103 +44,85 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
   return Effect.succeed({ family: family.right, count: count.right, delay: delay.right })
 }
 
+/** An address for a message, kept short. */
+const shown = (address: unknown) => {
+  const text = JSON.stringify(String(address))
+  return text.length > 50 ? `${text.slice(0, 49)}…"` : text
+}
+
 /**
- * One lookup, reduced to the family asked for; no address at all is a failure (the seed's
- * "returned empty list"). Filtering here means a platform that labels a literal with the
- * wrong family cannot make it be yielded as the other.
+ * One lookup, reduced to the family asked for (possibly to nothing). Filtering here means a
+ * platform that labels a literal with the wrong family cannot make it be yielded as the other;
+ * an answer that is not an IP literal of the family it claims is the lookup's failure, so that
+ * an attempt dials only what it says it dials.
  */
 const lookup = (service: GetAddrInfo.GetAddrInfo["Type"], host: string, port: number, family: FamilyOption) =>
-  service.lookup(host, port, { family }).pipe(
-    Effect.flatMap((addresses) => {
-      const matching = family === 0 ? addresses : addresses.filter((a) => a.family === family)
-      return matching.length > 0 ?
-        Effect.succeed(matching) :
-        Effect.fail(
-          new GetAddrInfo.ResolveError({
-            host,
-            family,
-            message: `getaddrinfo(${JSON.stringify(host)}, ${port}, family=${family}) returned no address`
-          })
-        )
-    })
-  )
+  Effect.flatMap(service.lookup(host, port, { family }), (addresses) => {
+    const wrong = addresses.find((a) => (a.family !== 4 && a.family !== 6) || ip.ipFamily(a.address) !== a.family)
+    if (wrong !== undefined) {
+      return Effect.fail(
+        new GetAddrInfo.ResolveError({
+          host,
+          family,
+          message: `getaddrinfo(${JSON.stringify(host)}, ${port}, family=${family}) answered ${
+            shown(wrong.address)
+          } as family ${shown(wrong.family)}, which is not an IP address of that family`
+        })
+      )
+    }
+    return Effect.succeed(family === 0 ? addresses : addresses.filter((a) => a.family === family))
+  })
+
+/** No address at all: a failure (async_stagger's "returned empty list"). */
+const noAddress = (host: string, port: number, family: FamilyOption) =>
+  new GetAddrInfo.ResolveError({
+    host,
+    family,
+    message: `getaddrinfo(${JSON.stringify(host)}, ${port}, family=${family}) returned no address`
+  })
 
 /** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
 export const RESOLUTION_DELAY = "50 millis"
 
-/**
- * Pulls the next address: `None` once the resolution is over. A resolver's Stream is built
- * from it; `connectWith` pulls it directly, which costs far less than a Stream's machinery.
- */
-export type Pull = stagger.Pull<AddrInfo, GetAddrInfo.ResolveError, never>
+/** Pulls the next address: `None` once the resolution is over. */
+type Pull = Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError>
 
-/**
- * An open resolution: the pull, and `poll`, the next address (or the end, or the failure) when
- * it is known without waiting for a lookup, so that the race takes it without a step.
- */
-export type Opened = stagger.Source<AddrInfo, GetAddrInfo.ResolveError, never>
-
-/**
- * Opens a resolution over `service`: starts what must start and gives the pull. What it starts
- * lives in `scope`. Both are parameters rather than services so that `connectWith`, which
- * pulls it directly, provides nothing (providing a service costs a connect dozens of steps).
- */
-export type Open = (
-  service: GetAddrInfo.GetAddrInfo["Type"],
-  scope: Scope.Scope
-) => Effect.Effect<Opened>
-
-/** Where `connectWith` finds the pull of a Stream made by a built-in resolver. */
-export const OpenTypeId: unique symbol = Symbol.for("@effect-stagger/core/Resolver/Open")
-
-/** A Stream made by a built-in resolver carries how to open it as a pull. */
-export const openOf = (stream: Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo>) =>
-  (stream as { readonly [OpenTypeId]?: Open })[OpenTypeId]
+/** Opens a resolution over `service`: starts what must start, in `scope`, and gives the pull. */
+type Open = (service: GetAddrInfo.GetAddrInfo["Type"], scope: Scope.Scope) => Effect.Effect<Pull>
 
 /**
  * The Stream of a pull, built as a channel so that a parallel Cause (`raiseExcGroup`) reaches
- * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure). Built
- * when it is first run: `connectWith` pulls a built-in resolver without it.
+ * the consumer whole (`Stream.failCause` and `Stream.map` keep only its first failure).
  */
-const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> => {
-  const opened = Effect.flatMap(
-    GetAddrInfo.GetAddrInfo,
-    (service) => Effect.flatMap(Effect.scope, (scope) => open(service, scope))
-  )
-  const stream = Stream.suspend(() =>
-    Stream.unwrapScoped(Effect.map(opened, ({ pull }) => {
-      const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
-        Channel.suspend(() =>
-          Channel.unwrap(Effect.matchCause(pull, {
-            onFailure: (cause) => Channel.failCause(cause),
-            onSuccess: Option.match({
-              onNone: () => Channel.void,
-              onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
-            })
-          }))
-        )
-      return Stream.fromChannel(loop)
-    }))
-  )
-  return Object.assign(stream, { [OpenTypeId]: open })
-}
+const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> =>
+  Stream.unwrapScoped(Effect.gen(function*() {
+    const pull = yield* open(yield* GetAddrInfo.GetAddrInfo, yield* Effect.scope)
+    const loop: Channel.Channel<Chunk.Chunk<AddrInfo>, unknown, GetAddrInfo.ResolveError, unknown, void, unknown> =
+      Channel.unwrap(Effect.matchCause(pull, {
+        onFailure: Channel.failCause,
+        onSuccess: Option.match({
+          onNone: () => Channel.void,
+          onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
+        })
+      }))
+    return Stream.fromChannel(loop)
+  }))
 
 const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open => (service) =>
-  Effect.map(resolvedOptions(options), ({ count, family }) => {
+  Effect.map(resolvedOptions(options), ({ count, family }): Pull => {
     // The one lookup runs when the first address is pulled.
     let addresses: ReadonlyArray<AddrInfo> | undefined
     let next = 0
-    const poll = () =>
-      addresses === undefined ?
-        undefined :
-        Exit.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
     const pull: Pull = Effect.suspend(() =>
-      poll() ?? Effect.flatMap(lookup(service, host, port, family), (found) => {
-        addresses = weave.interleave(found, count)
-        return pull
-      })
+      addresses !== undefined ?
+        Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none()) :
+        Effect.flatMap(lookup(service, host, port, family), (found) => {
+          if (found.length === 0) return Effect.fail(noAddress(host, port, family))
+          addresses = weave.interleave(found, count)
+          return pull
+        })
     )
-    return { pull, poll }
+    return pull
   })
 
 /** @internal */
@@ -170,78 +155,66 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     const { count, delay, family } = yield* resolvedOptions(options)
     if (family !== 0) return yield* openBasic(host, port, options)(service, scope)
 
-    // The lookups' answers, in arrival order, not yet applied; `arrived` wakes a pull that
-    // waits for one. Plain variables: each is changed in one synchronous step.
-    let inbox: Array<weave.Event> = []
-    const arrived = Effect.unsafeMakeLatch(false)
-    const post = (event: weave.Event) => {
-      inbox.push(event)
-      arrived.unsafeOpen()
-    }
+    // The lookups' answers, in arrival order; the pull applies them to the order of what is
+    // left to hand out, so a late answer is woven into the addresses not yet handed out.
+    const inbox = yield* Queue.unbounded<weave.Event>()
+    // Why each family gave no address, for the error when neither gave one.
     const failures: Array<Cause.Cause<GetAddrInfo.ResolveError>> = []
     const report = (family: Family, exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) => {
-      if (Exit.isSuccess(exit)) return post({ _tag: "Answer", family, addresses: exit.value })
-      failures.push(exit.cause)
-      post({ _tag: "Failure", family })
+      if (Exit.isFailure(exit)) failures.push(exit.cause)
+      // A family with no records is an empty answer, not a failure.
+      else if (exit.value.length === 0) failures.push(Cause.fail(noAddress(host, port, family)))
+      return Queue.offer(
+        inbox,
+        Exit.isSuccess(exit) ? { _tag: "Answer", family, addresses: exit.value } : { _tag: "Failure", family }
+      )
     }
-    // Set when the IPv6 lookup has ended, answered or failed.
-    let v6Ended = false
-    const v6End = Effect.unsafeMakeLatch(false)
+    const v6Ended = yield* Deferred.make<void>()
     yield* lookup(service, host, port, 6).pipe(
       Effect.exit,
-      Effect.map((exit) => {
-        report(6, exit)
-        v6Ended = true
-        v6End.unsafeOpen()
-      }),
+      Effect.flatMap((exit) => Effect.zipRight(report(6, exit), Deferred.succeed(v6Ended, undefined))),
       Effect.forkIn(scope)
     )
     // RFC 8305 section 3: "If a positive A response is received first ... wait a short time
     // for the AAAA response". The wait ends early when IPv6 ends, answered or failed.
-    const waitForV6 = Effect.suspend(() =>
-      v6Ended ?
-        Effect.void :
-        delay === null ?
-        v6End.await :
-        Effect.timeoutOption(v6End.await, delay)
-    )
+    const waitForV6 = delay === null ? Deferred.await(v6Ended) : Effect.timeoutOption(Deferred.await(v6Ended), delay)
     yield* lookup(service, host, port, 4).pipe(
       Effect.exit,
-      Effect.flatMap((exit) => {
-        report(4, exit)
-        return Exit.isSuccess(exit) ?
-          Effect.zipRight(waitForV6, Effect.sync(() => post({ _tag: "ResolutionDelayElapsed" }))) :
-          Effect.void
-      }),
+      Effect.flatMap((exit) =>
+        Effect.zipRight(
+          report(4, exit),
+          Exit.isSuccess(exit)
+            ? Effect.zipRight(waitForV6, Queue.offer(inbox, { _tag: "ResolutionDelayElapsed" }))
+            : Effect.void
+        )
+      ),
       Effect.forkIn(scope)
     )
 
-    // Owned by this stream's single consumer, and changed only by its pulls: the order of
-    // what is left. Events only add to it, so an address it holds now is one a pull gives
-    // without waiting.
+    // The order of what is left, owned by this stream's single consumer.
     let state = weave.initial
-    const poll = (): Exit.Exit<Option.Option<AddrInfo>, GetAddrInfo.ResolveError> | undefined => {
-      for (const event of inbox) state = weave.reduce(state, event, count)
-      inbox = []
+    const apply = (events: Iterable<weave.Event>) => {
+      for (const event of events) state = weave.reduce(state, event, count)
+    }
+    const pull: Pull = Effect.flatMap(Queue.takeAll(inbox), (events) => {
+      apply(events)
       const next = weave.take(state)
       if (next !== undefined) {
         state = next[1]
-        return Exit.succeed(Option.some(next[0]))
+        return Effect.succeed(Option.some(next[0]))
       }
-      if (!weave.isExhausted(state)) return undefined
-      // Nothing handed out means both families failed.
+      if (!weave.isExhausted(state)) {
+        return Effect.flatMap(Queue.take(inbox), (event) => {
+          apply([event])
+          return pull
+        })
+      }
+      // Nothing handed out means neither family gave an address.
       return state.sent > 0 ?
-        Exit.succeed(Option.none()) :
-        Exit.failCause(bothFailed(host, failures, options?.raiseExcGroup ?? false))
-    }
-    const pull: Pull = Effect.suspend(() => {
-      const polled = poll()
-      if (polled !== undefined) return polled
-      // Nothing has arrived since `poll` emptied the inbox.
-      arrived.unsafeClose()
-      return Effect.zipRight(arrived.await, pull)
+        Effect.succeedNone :
+        Effect.failCause(bothFailed(host, failures, options?.raiseExcGroup ?? false))
     })
-    return { pull, poll }
+    return pull
   })
 
 /** @internal */

@@ -3,13 +3,15 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
+import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import * as Trace from "../Trace.js"
-import * as spans from "./span.js"
 
 /**
  * The event constructors, looked up once: `Trace.Event` is `Data.taggedEnum`'s Proxy, which
@@ -21,44 +23,53 @@ export const { AttemptCancelled, AttemptFailed, AttemptStarted, Connected, Resol
 export interface Recorder {
   /** Stamps an event with the time since the connect started, keeps it and reports it. */
   readonly emit: (make: (at: number) => Trace.Event) => Effect.Effect<void>
-  /**
-   * `emit` for a caller that has the Clock at hand, in its own step: stamps and keeps the
-   * event now, and returns what reports it, if anyone listens.
-   */
-  readonly record: (clock: Clock.Clock, make: (at: number) => Trace.Event) => Effect.Effect<void> | undefined
   /** The events so far, in order. */
-  readonly events: () => ReadonlyArray<Trace.Event>
+  readonly events: Effect.Effect<ReadonlyArray<Trace.Event>>
 }
 
 /** Times are kept to the microsecond: enough to read, and exact under TestClock. */
 const millisSince = (start: bigint, now: bigint) => Number((now - start) / BigInt(1000)) / 1000
 
 export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<Recorder> =>
-  Effect.map(Clock.currentTimeNanos, (start) => {
-    // Appended to by the attempts' fibers; read once the connect has ended.
-    const events: Array<Trace.Event> = []
-    const record = (clock: Clock.Clock, make: (at: number) => Trace.Event) => {
-      const event = make(millisSince(start, clock.unsafeCurrentTimeNanos()))
-      events.push(event)
-      return onEvent === undefined ? undefined : onEvent(event)
-    }
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeNanos
+    const events = yield* Ref.make<ReadonlyArray<Trace.Event>>([])
     return {
-      emit: (make) => Effect.clockWith((clock) => record(clock, make) ?? Effect.void),
-      record,
-      events: () => events.slice()
+      emit: (make) =>
+        Effect.flatMap(Clock.currentTimeNanos, (now) => {
+          const event = make(millisSince(start, now))
+          return Effect.zipRight(Ref.update(events, (all) => [...all, event]), onEvent?.(event) ?? Effect.void)
+        }),
+      events: Ref.get(events)
     }
   })
-
-/** What `Recorder.record` returned, to run before `next`: nothing when nobody listens. */
-export const andThen = <A, E, R>(told: Effect.Effect<void> | undefined, next: Effect.Effect<A, E, R>) =>
-  told === undefined ? next : Effect.zipRight(told, next)
-
-/** Records nothing: the hot path's recorder when nobody listens. */
-export const silent: Recorder = { emit: () => Effect.void, record: () => undefined, events: () => [] }
 
 /** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
 export const codeOf = (error: unknown): string | undefined =>
   Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+
+/** OpenTelemetry's `error.type`: the system error code, else the error's tag or class. */
+export const errorType = (cause: Cause.Cause<unknown>): string => {
+  const error = Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+  const code = codeOf(error)
+  if (code !== undefined) return code
+  if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") return error._tag
+  return error instanceof Error ? error.name : "_OTHER"
+}
+
+/** Notes `error.type` on the current span; a loser's interruption is no error. */
+export const annotateError = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Cause.isInterruptedOnly(cause) ? Effect.void : Effect.annotateCurrentSpan("error.type", errorType(cause))
+
+/**
+ * `self` in a client span. Making the span and watching `self` happen in one uninterruptible
+ * region: `Effect.withSpan` alone leaves its span open when an interruption arrives between
+ * the two.
+ */
+export const inSpan = <A, E, R>(self: Effect.Effect<A, E, R>, name: string, attributes: Record<string, unknown>) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withSpan(restore(self), name, { kind: "client", captureStackTrace: false, attributes })
+  )
 
 /** A `GetAddrInfo` whose every lookup is recorded and in a span. */
 export const tracedService = (
@@ -66,12 +77,16 @@ export const tracedService = (
   service: GetAddrInfo.GetAddrInfo["Type"]
 ): GetAddrInfo.GetAddrInfo["Type"] => ({
   lookup: (host, port, options) =>
-    spans.inSpan(
-      Effect.tapBoth(service.lookup(host, port, options), {
+    service.lookup(host, port, options).pipe(
+      Effect.tapBoth({
         onSuccess: (addresses) => recorder.emit((at) => Resolved({ at, host, family: options.family, addresses })),
-        onFailure: (error) => recorder.emit((at) => ResolveFailed({ at, host, family: options.family, error }))
+        onFailure: (error) =>
+          Effect.zipRight(
+            annotateError(Cause.fail(error)),
+            recorder.emit((at) => ResolveFailed({ at, host, family: options.family, error }))
+          )
       }),
-      { name: "stagger.lookup", attributes: { "stagger.host": host, "stagger.family": options.family } }
+      (lookup) => inSpan(lookup, "stagger.lookup", { "server.address": host, "stagger.family": options.family })
     )
 })
 

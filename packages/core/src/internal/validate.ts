@@ -6,6 +6,7 @@
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import type { FamilyOption, LocalAddress } from "../AddrInfo.js"
 import * as ip from "./ip.js"
 
@@ -65,3 +66,24 @@ export const delay = (
     Either.right(input) :
     invalid(`${name} is not a duration: ${JSON.stringify(input)}`)
 }
+
+/**
+ * The delay as the race reads it: `None` means "only when the previous attempt fails".
+ * Negative counts as 0; infinite, or too large for a timer, as `None`.
+ */
+export const raceDelay = (
+  delay: unknown
+): Either.Either<Option.Option<Duration.Duration>, Cause.IllegalArgumentException> => {
+  if (delay === null) return Either.right(Option.none())
+  const duration = Duration.decodeUnknown(delay)
+  if (Option.isNone(duration)) {
+    return Either.left(
+      new Cause.IllegalArgumentException(`delay is not a duration: ${JSON.stringify(String(delay).slice(0, 40))}`)
+    )
+  }
+  const finite = Duration.isFinite(duration.value) && Duration.lessThanOrEqualTo(duration.value, MAX_TIMER)
+  return Either.right(finite ? Option.some(duration.value) : Option.none())
+}
+
+/** Past the longest timer a JavaScript runtime keeps (about 24.8 days), a delay never ends. */
+const MAX_TIMER = Duration.millis(2 ** 31 - 1)

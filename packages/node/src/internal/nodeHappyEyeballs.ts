@@ -13,9 +13,11 @@ import * as NodeSocket from "@effect/platform-node/NodeSocket"
 import type * as Socket from "@effect/platform/Socket"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Tls from "node:tls"
 import type { DialError } from "../DialError.js"
@@ -54,16 +56,34 @@ const withDefaults = (
 
 /**
  * `resolutionDelay` and `firstAddressFamilyCount` are options of the concurrent resolver, which
- * `connectWith` calls with the family alone: they are bound here (the seed's
- * `functools.partial`). An explicit `resolver` wins.
+ * `connectWith` calls with the family alone: they are bound here (async_stagger's
+ * `functools.partial`), and checked here, since a connect to an IP literal runs no resolver.
+ * An explicit `resolver` wins.
  */
-const resolverOf = (options: NodeHappyEyeballs.ConnectOptions): Resolver.Resolver | undefined => {
-  const { firstAddressFamilyCount, resolutionDelay, resolver } = options
-  if (resolver !== undefined || (firstAddressFamilyCount === undefined && resolutionDelay === undefined)) {
-    return resolver
+const resolverOf = (
+  options: NodeHappyEyeballs.ConnectOptions
+): Either.Either<Resolver.Resolver | undefined, Cause.IllegalArgumentException> => {
+  const { firstAddressFamilyCount: count, resolutionDelay: delay, resolver } = options
+  if (count !== undefined && !(Number.isInteger(count) && count >= 1)) {
+    return Either.left(
+      new Cause.IllegalArgumentException(`firstAddressFamilyCount must be an integer of at least 1, got ${count}`)
+    )
   }
-  return (host, port, { family }) =>
-    Resolver.concurrentResolver(host, port, { family, firstAddressFamilyCount, resolutionDelay })
+  const decoded = delay === undefined ? undefined : Duration.decodeUnknown(delay)
+  if (
+    decoded !== undefined && (Option.isNone(decoded) || Number.isNaN(Duration.toMillis(decoded.value)) ||
+      (typeof delay === "number" && delay < 0))
+  ) {
+    return Either.left(
+      new Cause.IllegalArgumentException(
+        `resolutionDelay must be a duration of at least 0, got ${JSON.stringify(String(delay).slice(0, 40))}`
+      )
+    )
+  }
+  if (resolver !== undefined || (count === undefined && delay === undefined)) return Either.right(resolver)
+  return Either.right((host, port, { family }) =>
+    Resolver.concurrentResolver(host, port, { family, firstAddressFamilyCount: count, resolutionDelay: delay })
+  )
 }
 
 /**
@@ -111,12 +131,13 @@ const race = (
   host: string,
   port: number | string,
   options: NodeHappyEyeballs.ConnectOptions,
+  resolver: Resolver.Resolver | undefined,
   secure: Tls.ConnectionOptions | undefined
 ): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> => {
   const { firstAddressFamilyCount: _, handshakeInAttempt, resolutionDelay: __, tls: ___, ...rest } = options
   return HappyEyeballs.connectWith({
     ...rest,
-    resolver: resolverOf(options),
+    resolver,
     host,
     port,
     dial: secure !== undefined && handshakeInAttempt === true ?
@@ -133,10 +154,12 @@ export const connect = (
 ): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> =>
   Effect.flatMap(Defaults, (defaults) => {
     const merged = withDefaults(defaults, options)
+    const resolver = resolverOf(merged)
+    if (Either.isLeft(resolver)) return Effect.fail(resolver.left)
     const checked = merged.tls === undefined ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
-    const connected = race(host, port, merged, secure)
+    const connected = race(host, port, merged, resolver.right, secure)
     return secure !== undefined && merged.handshakeInAttempt !== true ?
       Effect.flatMap(connected, (tcp) =>
         // The TCP socket now belongs to the caller's scope, which may outlive this failure.
