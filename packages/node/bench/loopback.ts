@@ -8,11 +8,9 @@
  * race; and core's `connectWith` over a dial that does no I/O. Then heap and libuv resources
  * before and after 10,000 connects.
  *
- * A connect to an IP literal with nothing to race (no local address, no `onEvent`) does not
- * take `connectWith`: `createConnectedSock` makes its one attempt directly, without the scope
- * a dial it does not know needs, and without a span unless a tracer of the program's own
- * would receive it (a mode runs with one). The floor row is what `connectWith`'s one attempt
- * costs, so `createConnectedSock` now costs less than that row.
+ * Every connect takes `connectWith`, an IP literal too (one attempt, no resolver, no timer).
+ * A last mode connects to a name through the race: an in-memory lookup answers 127.0.0.1 for
+ * IPv4 and nothing for IPv6, so both lookups, the resolver's stream and the race run.
  *
  *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
  *
@@ -28,7 +26,7 @@
  *
  * Exact heap figures need a forced GC: NODE_OPTIONS=--expose-gc.
  */
-import { type GetAddrInfo, HappyEyeballs } from "@effect-stagger/core"
+import { GetAddrInfo, HappyEyeballs } from "@effect-stagger/core"
 import { NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
@@ -140,12 +138,17 @@ const main = async () => {
   child.kill()
 }
 
+/** A resolver in memory: 127.0.0.1 for IPv4, no IPv6 address. */
+const inMemory = GetAddrInfo.GetAddrInfo.of({
+  lookup: (_host, port, { family }) => Effect.succeed(family === 6 ? [] : [{ family: 4, address: HOST, port }])
+})
+
 const throughput = async (runtime: Runtime, port: number) => {
   const remote = { family: 4 as const, address: HOST, port }
   const connect = connectOnce(port)
   const loop = (n: number) => runtime.runPromise(Effect.repeatN(connect, n - 1))
   // A tracer of the program's own, as OpenTelemetry's would be (this one hands Effect's own
-  // spans on and keeps none): the direct connect then makes its span, in the fiber's context.
+  // spans on and keeps none).
   const native = await runtime.runPromise(Effect.tracer)
   const passThrough = Tracer.make({ span: native.span, context: native.context })
   // connectWith's one attempt at its bare minimum: a span, a child scope closed at once on
@@ -177,6 +180,12 @@ const throughput = async (runtime: Runtime, port: number) => {
     "(node dial alone, no race)": (n) =>
       runtime.runPromise(Effect.repeatN(Effect.scoped(NodeHappyEyeballs.dial(remote, undefined)), n - 1)),
     "(connectWith's floor: span, scope, dial)": (n) => runtime.runPromise(Effect.repeatN(floor, n - 1)),
+    "createConnectedSock to a name (in-memory lookup)": (n) =>
+      runtime.runPromise(
+        Effect.repeatN(Effect.scoped(NodeHappyEyeballs.createConnectedSock("loopback.test", port)), n - 1).pipe(
+          Effect.provideService(GetAddrInfo.GetAddrInfo, inMemory)
+        )
+      ),
     "(core connectWith, dial without I/O)": (n) =>
       runtime.runPromise(
         Effect.repeatN(Effect.scoped(HappyEyeballs.connectWith({ host: HOST, port, dial: () => Effect.void })), n - 1)
