@@ -38,7 +38,9 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
   if (Either.isLeft(count)) return Effect.die(count.left)
   const delay = validate.delay("resolutionDelay", options?.resolutionDelay, RESOLUTION_DELAY)
   if (Either.isLeft(delay)) return Effect.die(delay.left)
-  return Effect.succeed({ family: family.right, count: count.right, delay: delay.right })
+  const hints = validate.hints(options?.hints)
+  if (Either.isLeft(hints)) return Effect.die(hints.left)
+  return Effect.succeed({ family: family.right, count: count.right, delay: delay.right, hints: hints.right })
 }
 
 /**
@@ -46,8 +48,14 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
  * "returned empty list"). Filtering here means a platform that labels a literal with the
  * wrong family cannot make it be yielded as the other.
  */
-const lookup = (service: GetAddrInfo.GetAddrInfo["Type"], host: string, port: number, family: FamilyOption) =>
-  service.lookup(host, port, { family }).pipe(
+const lookup = (
+  service: GetAddrInfo.GetAddrInfo["Type"],
+  host: string,
+  port: number,
+  family: FamilyOption,
+  hints: number | undefined
+) =>
+  service.lookup(host, port, hints === undefined ? { family } : { family, hints }).pipe(
     Effect.flatMap((addresses) => {
       const matching = family === 0 ? addresses : addresses.filter((a) => a.family === family)
       return matching.length > 0 ?
@@ -123,7 +131,7 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
 }
 
 const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open => (service) =>
-  Effect.map(resolvedOptions(options), ({ count, family }) => {
+  Effect.map(resolvedOptions(options), ({ count, family, hints }) => {
     // The one lookup runs when the first address is pulled.
     let addresses: ReadonlyArray<AddrInfo> | undefined
     let next = 0
@@ -132,7 +140,7 @@ const openBasic = (host: string, port: number, options: Resolver.ResolverOptions
         undefined :
         Exit.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none())
     const pull: Pull = Effect.suspend(() =>
-      poll() ?? Effect.flatMap(lookup(service, host, port, family), (found) => {
+      poll() ?? Effect.flatMap(lookup(service, host, port, family, hints), (found) => {
         addresses = weave.interleave(found, count)
         return pull
       })
@@ -167,7 +175,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
   scope
 ) =>
   Effect.gen(function*() {
-    const { count, delay, family } = yield* resolvedOptions(options)
+    const { count, delay, family, hints } = yield* resolvedOptions(options)
     if (family !== 0) return yield* openBasic(host, port, options)(service, scope)
 
     // The lookups' answers, in arrival order, not yet applied; `arrived` wakes a pull that
@@ -187,7 +195,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     // Set when the IPv6 lookup has ended, answered or failed.
     let v6Ended = false
     const v6End = Effect.unsafeMakeLatch(false)
-    yield* lookup(service, host, port, 6).pipe(
+    yield* lookup(service, host, port, 6, hints).pipe(
       Effect.exit,
       Effect.map((exit) => {
         report(6, exit)
@@ -205,7 +213,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
         v6End.await :
         Effect.timeoutOption(v6End.await, delay)
     )
-    yield* lookup(service, host, port, 4).pipe(
+    yield* lookup(service, host, port, 4, hints).pipe(
       Effect.exit,
       Effect.flatMap((exit) => {
         report(4, exit)
