@@ -22,8 +22,8 @@ import * as internal from "./internal/lookup.js"
 import * as internalWarmUp from "./internal/warmUp.js"
 
 /**
- * The system resolver: `dns.lookup(host, { all: true, family, order: "verbatim" })`, that is
- * `getaddrinfo` with no hints, in the order the system sorted the addresses.
+ * The system resolver: `dns.lookup(host, { all: true, family, hints, order: "verbatim" })`,
+ * that is `getaddrinfo`, in the order the system sorted the addresses (RFC 6724).
  *
  * Details
  *
@@ -32,6 +32,10 @@ import * as internalWarmUp from "./internal/warmUp.js"
  * is not an IPv6 address. Failures are `ResolveError`s with the system's `code` (`ENOTFOUND`,
  * `EAI_AGAIN`, `ENODATA`, ...). A lookup cannot be cancelled; an interrupted one is abandoned
  * and its answer dropped.
+ *
+ * `hints` are what a resolver was given (`Resolver.ResolverOptions`), none by default, as
+ * async_stagger's `flags` default to 0: `dns.ADDRCONFIG`, `dns.V4MAPPED`, `dns.ALL`, or their
+ * combination. Any other value is a defect (`IllegalArgumentException`) of the lookup.
  *
  * The first time it is built in a process, and unless a `NodeHappyEyeballs.warmUp` has run
  * already, it rehearses connects in memory (`NodeHappyEyeballs.warmUp()`: no socket, no

@@ -9,6 +9,8 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as Dns from "node:dns"
+import * as Fs from "node:fs"
 import { dnsServer } from "./support/dnsServer.js"
 import { dualServers, eventually } from "./support/servers.js"
 
@@ -16,6 +18,22 @@ const lookup = (host: string, family: 0 | 4 | 6) =>
   Effect.flatMap(GetAddrInfo.GetAddrInfo, (gai) => gai.lookup(host, 80, { family }))
 
 const resolveErrorOf = <A, R>(effect: Effect.Effect<A, GetAddrInfo.ResolveError, R>) => Effect.flip(effect)
+
+/**
+ * A name that /etc/hosts gives an IPv4 address and no IPv6 one (`localhost` where `::1` is
+ * not listed for it), with that address; `undefined` when it lists none.
+ */
+const ipv4OnlyHostsName = ((): { readonly name: string; readonly address: string } | undefined => {
+  const entries = Fs.readFileSync("/etc/hosts", "utf8").split("\n").map((line) =>
+    line.replace(/#.*/, "").trim().split(/\s+/)
+  )
+  const withIPv6 = new Set(entries.filter(([address]) => address?.includes(":")).flatMap(([, ...names]) => names))
+  for (const [address, ...names] of entries) {
+    const name = address?.includes(".") ? names.find((n) => !withIPv6.has(n)) : undefined
+    if (name !== undefined) return { name, address }
+  }
+  return undefined
+})()
 
 describe("NodeGetAddrInfo.layer", () => {
   // Only names the system answers from /etc/hosts, and literals: nothing leaves the machine.
@@ -52,6 +70,36 @@ describe("NodeGetAddrInfo.layer", () => {
         `getaddrinfo ${error.code} ${host}${error.code === "ENOTFOUND" ? " (no such domain name)" : ""}`
       )
       expect(error.cause).toBeInstanceOf(Error)
+    }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
+
+  // Without V4MAPPED, getaddrinfo finds no IPv6 address for such a name in /etc/hosts and
+  // asks DNS, so only the lookup with the flag is made: /etc/hosts answers it.
+  it.effect.skipIf(ipv4OnlyHostsName === undefined)(
+    "a resolver's hints reach getaddrinfo: V4MAPPED answers an IPv4-only name as IPv4-mapped IPv6",
+    () =>
+      Effect.gen(function*() {
+        if (ipv4OnlyHostsName === undefined) return
+        const { address, name } = ipv4OnlyHostsName
+        const found = yield* Resolver.basicResolver(name, 80, { family: 6, hints: Dns.V4MAPPED }).pipe(
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray)
+        )
+        expect(found).toEqual([{ family: 6, address: `::ffff:${address}`, port: 80 }])
+      }).pipe(Effect.provide(NodeGetAddrInfo.layer))
+  )
+
+  it.effect("hints that dns.lookup would reject are a defect naming them", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Effect.flatMap(GetAddrInfo.GetAddrInfo, (gai) => gai.lookup("localhost", 80, { family: 0, hints: 64 }))
+      )
+      expect(exit).toEqual(
+        Exit.die(
+          new Cause.IllegalArgumentException(
+            "NodeGetAddrInfo.layer: hints must combine dns.ADDRCONFIG, dns.V4MAPPED and dns.ALL, got 64"
+          )
+        )
+      )
     }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
 })
 

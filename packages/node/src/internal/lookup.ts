@@ -34,16 +34,31 @@ const resolveError = (
     cause
   })
 
+/** The flags `dns.lookup` takes as `hints`. */
+const HINT_FLAGS = Dns.ADDRCONFIG | Dns.V4MAPPED | Dns.ALL
+
+const badHints = (hints: number) =>
+  Number.isInteger(hints) && hints >= 0 && (hints | HINT_FLAGS) === HINT_FLAGS ?
+    undefined :
+    new Cause.IllegalArgumentException(
+      `NodeGetAddrInfo.layer: hints must combine dns.ADDRCONFIG, dns.V4MAPPED and dns.ALL, got ${
+        typeof hints === "number" ? hints : typeof hints
+      }`
+    )
+
 /**
  * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
- * it). No `hints`: like the seed's default flags of 0, and unlike Node's own `net.connect`,
- * which adds `ADDRCONFIG` and so hides IPv6 on hosts that only have it on loopback.
+ * it). No `hints` unless the lookup is given some: like async_stagger's default flags of 0, and
+ * unlike Node's own `net.connect`, which adds `ADDRCONFIG` and so hides IPv6 on hosts that
+ * only have it on loopback. Hints that `dns.lookup` would reject are a defect naming them.
  */
 export const system: Service = {
-  lookup: (host, port, { family }) =>
+  lookup: (host, port, { family, hints = 0 }) =>
     Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+      const bad = badHints(hints)
+      if (bad !== undefined) return resume(Effect.die(bad))
       try {
-        Dns.lookup(host, { all: true, family, order: "verbatim" }, (cause, addresses) => {
+        Dns.lookup(host, { all: true, family, hints, order: "verbatim" }, (cause, addresses) => {
           if (cause) return resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
           // Each address keeps the family Node reports: a literal of the other family asked
           // for (`lookup("127.0.0.1", { family: 6 })` answers 127.0.0.1) is left out.
