@@ -98,6 +98,8 @@ export const layerWithoutWarmUp: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.su
  * - `tries`: how many times each server is tried; default 4, as in `node:dns`.
  * - `warmUp`: `false` leaves out the warm-up of the connect code that `layer` describes;
  *   default `true`.
+ * - `sort` (since 0.2.0): `false` leaves each answer in the server's order instead of sorting
+ *   it by RFC 6724 as `layer` (the system's `getaddrinfo`) would; default `true`.
  *
  * @since 0.1.0
  * @category models
@@ -107,6 +109,7 @@ export interface DnsOptions {
   readonly timeout?: Duration.DurationInput | undefined
   readonly tries?: number | undefined
   readonly warmUp?: boolean | undefined
+  readonly sort?: boolean | undefined
 }
 
 /**
@@ -115,14 +118,21 @@ export interface DnsOptions {
  *
  * Details
  *
- * AAAA and A are separate queries. `family: 0` runs both in parallel and returns the IPv6
- * addresses first; it fails only when both fail. The concurrent resolver asks for each family
- * on its own, so its Resolution Delay waits for a real AAAA answer. An IP literal answers
- * itself. Interrupting a lookup cancels its queries. Failures are `ResolveError`s with the
- * c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, `ECONNREFUSED`, `ESERVFAIL`, ...).
- * Options that `node:dns` would reject are a defect (`IllegalArgumentException`) when the
- * layer is built. Built, it warms up the connect code as `layer` does, unless `warmUp` is
- * `false`.
+ * AAAA and A are separate queries. `family: 0` runs both in parallel; it fails only when both
+ * fail. The concurrent resolver asks for each family on its own, so its Resolution Delay waits
+ * for a real AAAA answer. An IP literal answers itself. Interrupting a lookup cancels its
+ * queries. `hints` are ignored: they are `getaddrinfo`'s.
+ *
+ * Each answer is sorted as the system's `getaddrinfo` sorts it (RFC 6724 destination address
+ * selection, `AddrInfo.sortByRfc6724`): the source address for each destination is found by
+ * connecting a UDP socket to it, which sends no packet, and a destination without a route
+ * sorts last. `family: 0` sorts both families together; with `sort: false` answers keep the
+ * server's order, IPv6 first.
+ *
+ * Failures are `ResolveError`s with the c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`,
+ * `ECONNREFUSED`, `ESERVFAIL`, ...). Options that `node:dns` would reject, and a `sort` or
+ * `warmUp` that is not a boolean, are a defect (`IllegalArgumentException`) when the layer is
+ * built. Built, it warms up the connect code as `layer` does, unless `warmUp` is `false`.
  *
  * @example
  * ```ts

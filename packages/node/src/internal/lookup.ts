@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Dns from "node:dns"
 import type * as NodeGetAddrInfo from "../NodeGetAddrInfo.js"
+import { sortAnswer } from "./sourceAddress.js"
 import { codeOf, resolveMessage } from "./systemError.js"
 
 type Service = GetAddrInfo.GetAddrInfo["Type"]
@@ -76,6 +77,11 @@ export const system: Service = {
     })
 }
 
+const notBoolean = (name: string, value: unknown) =>
+  value !== undefined && typeof value !== "boolean" ?
+    `${name} must be true or false, got ${String(value).slice(0, 40)}` :
+    undefined
+
 const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   const timeout = options?.timeout === undefined ? undefined : Duration.decodeUnknown(options.timeout)
   if (timeout !== undefined && (timeout._tag === "None" || !Duration.isFinite(timeout.value))) {
@@ -85,10 +91,8 @@ const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
     return Either.left(`tries must be an integer of at least 1, got ${tries}`)
   }
-  const warmUp = options?.warmUp
-  if (warmUp !== undefined && typeof warmUp !== "boolean") {
-    return Either.left(`warmUp must be true or false, got ${String(warmUp)}`)
-  }
+  const notFlag = notBoolean("warmUp", options?.warmUp) ?? notBoolean("sort", options?.sort)
+  if (notFlag !== undefined) return Either.left(notFlag)
   const servers = options?.servers
   if (servers !== undefined) {
     try {
@@ -103,19 +107,23 @@ const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
       timeout: timeout === undefined ? -1 : Math.max(1, Math.ceil(Duration.toMillis(timeout.value))),
       tries: tries ?? 4
     },
-    servers
+    servers,
+    sort: options?.sort ?? true
   })
 }
 
 /**
  * DNS queries over c-ares. AAAA and A are separate queries, so that the concurrent resolver
- * sees each answer when it comes; `family: 0` runs both in parallel and returns IPv6 first.
- * Bad options are a defect carrying `IllegalArgumentException`, when the service is made.
+ * sees each answer when it comes; `family: 0` runs both in parallel and joins them, IPv6
+ * first. Unless `sort` is false, each lookup's answer is then sorted as a system
+ * `getaddrinfo` sorts it (RFC 6724, `sourceAddress.ts`); with `family: 0`, both families
+ * together, as getaddrinfo does. Bad options are a defect carrying `IllegalArgumentException`,
+ * when the service is made.
  */
 export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Effect<Service> =>
   Either.match(dnsOptions(options), {
     onLeft: (message) => Effect.die(new Cause.IllegalArgumentException(`NodeGetAddrInfo.layerDns: ${message}`)),
-    onRight: ({ resolverOptions, servers }) => {
+    onRight: ({ resolverOptions, servers, sort }) => {
       const query = (host: string, port: number, family: AddrInfo.Family) =>
         Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
           const resolver = new Dns.Resolver(resolverOptions)
@@ -151,7 +159,8 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           if (literal !== undefined) {
             return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
           }
-          return family === 0 ? both(host, port) : query(host, port, family)
+          const answer = family === 0 ? both(host, port) : query(host, port, family)
+          return sort ? Effect.flatMap(answer, sortAnswer) : answer
         }
       })
     }
