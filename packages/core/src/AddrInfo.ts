@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as ip from "./internal/ip.js"
+import * as rfc6724 from "./internal/rfc6724.js"
 
 /**
  * An IP address family: `4` for IPv4, `6` for IPv6.
@@ -109,3 +110,46 @@ export const formatHostPort = (host: string, port: number | string): string =>
  * @category formatting
  */
 export const format = (self: AddrInfo): string => formatHostPort(self.address, self.port)
+
+/**
+ * Sorts destinations as RFC 6724 section 6 does, given the source address the system would
+ * use for each: the order a system `getaddrinfo` gives its answers. Pure and stable.
+ *
+ * Details
+ *
+ * `sourceOf` returns the source address for a destination (an IP literal; a zone such as
+ * `%eth0` is ignored), or `undefined` when the destination cannot be reached. The rules
+ * applied, in order: 1 (avoid unusable destinations: no source, or a destination or source
+ * that is no IP literal, sorts last), 2 (prefer matching scope), 5 (prefer matching label),
+ * 6 (prefer higher precedence), 8 (prefer smaller scope), 9 (use longest matching prefix,
+ * counted up to 64 bits, between IPv6 destinations only: for IPv4 it needs the source's
+ * subnet mask) and 10 (otherwise leave the order unchanged). Rules 3, 4 and 7 are not: they
+ * need to know whether the source is deprecated, a mobile home address, or reached through a
+ * tunnel, which a source address does not tell. Labels and precedences are those of the
+ * default policy table (section 2.1); IPv4 addresses are compared as IPv4-mapped IPv6.
+ * `sourceOf` is called once per destination.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6724#section-6
+ * @example
+ * ```ts
+ * import { AddrInfo } from "@effect-stagger/core"
+ *
+ * const answer: ReadonlyArray<AddrInfo.AddrInfo> = [
+ *   { family: 6, address: "2001:db8::1", port: 443 },
+ *   { family: 4, address: "192.0.2.1", port: 443 },
+ *   { family: 6, address: "::1", port: 443 }
+ * ]
+ * // This host has no IPv6 route but loopback: 2001:db8::1 has no source.
+ * const sources: Record<string, string | undefined> = { "192.0.2.1": "192.0.2.7", "::1": "::1" }
+ * const sorted = AddrInfo.sortByRfc6724(answer, (d) => sources[d.address])
+ * console.log(sorted.map((d) => d.address))
+ * // [ "::1", "192.0.2.1", "2001:db8::1" ]
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const sortByRfc6724: (
+  destinations: ReadonlyArray<AddrInfo>,
+  sourceOf: (destination: AddrInfo) => string | undefined
+) => ReadonlyArray<AddrInfo> = rfc6724.sortByRfc6724

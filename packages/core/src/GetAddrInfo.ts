@@ -61,6 +61,10 @@ export const isResolveError = (u: unknown): u is ResolveError => Predicate.isTag
  * families in the system's preferred order. An empty answer is turned into a `ResolveError` by
  * the resolvers, so implementations may return one.
  *
+ * `hints` (since 0.2.0) are `getaddrinfo`'s `ai_flags` (async_stagger's `flags`), given only when
+ * the caller set them: on Node, `dns.ADDRCONFIG`, `dns.V4MAPPED` and `dns.ALL`. An
+ * implementation that has no such flags, such as DNS queries, ignores them.
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -68,6 +72,6 @@ export class GetAddrInfo extends Context.Tag("@effect-stagger/core/GetAddrInfo")
   readonly lookup: (
     host: string,
     port: number,
-    options: { readonly family: FamilyOption }
+    options: { readonly family: FamilyOption; readonly hints?: number | undefined }
   ) => Effect.Effect<ReadonlyArray<AddrInfo>, ResolveError>
 }>() {}

@@ -91,6 +91,8 @@ export type Resolver<R = GetAddrInfo> = (
  * - `resolutionDelay`: default 50 ms (`RESOLUTION_DELAY`); concurrent resolver only.
  * - `raiseExcGroup`: when both families fail, fail with both errors in parallel in the Cause
  *   instead of one combined `ResolveError`; concurrent resolver only.
+ * - `hints` (since 0.2.0): `getaddrinfo` flags (async_stagger's `flags`), passed to every lookup
+ *   as `GetAddrInfo`'s `hints`; a non-negative integer. Default: none given.
  *
  * @since 0.1.0
  * @category models
@@ -100,6 +102,7 @@ export interface ResolverOptions {
   readonly firstAddressFamilyCount?: number | undefined
   readonly resolutionDelay?: Duration.DurationInput | undefined
   readonly raiseExcGroup?: boolean | undefined
+  readonly hints?: number | undefined
 }
 
 /**

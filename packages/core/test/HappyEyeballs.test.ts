@@ -322,7 +322,10 @@ describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => 
     ["a negative delay as text", { delay: "-5 millis" }, "delay"],
     ["firstAddressFamilyCount 0", {
       resolver: (h, p, o) => Resolver.concurrentResolver(h, p, { ...o, firstAddressFamilyCount: 0 })
-    }, "firstAddressFamilyCount"]
+    }, "firstAddressFamilyCount"],
+    ["negative hints", {
+      resolver: (h, p, o) => Resolver.concurrentResolver(h, p, { ...o, hints: -1 })
+    }, "hints"]
   ]
   for (const [name, options, mentions] of cases) {
     it.effect(name, () =>

@@ -1,10 +1,11 @@
-import { Resolver } from "@effect-stagger/core"
+import { GetAddrInfo, Resolver } from "@effect-stagger/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { lookups, runFor, v4, v6 } from "./support/net.js"
 
@@ -185,4 +186,52 @@ describe("Resolver.concurrentResolver (RFC 8305 section 3)", () => {
       expect(defect).toMatchObject({ _tag: "Some" })
       expect(String((defect as { value: Error }).value.message)).toContain("firstAddressFamilyCount")
     }))
+})
+
+describe("Resolver hints (async_stagger's flags)", () => {
+  /** A GetAddrInfo in memory that records the options each lookup received. */
+  const recording = (seen: Array<object>) =>
+    Layer.succeed(GetAddrInfo.GetAddrInfo, {
+      lookup: (_host, port, options) => {
+        seen.push(options)
+        return Effect.succeed(
+          options.family === 4 ? [v4(1, port)] : options.family === 6 ? [v6(1, port)] : [v6(1, port), v4(1, port)]
+        )
+      }
+    })
+  // Each resolver, and the lookups it makes for family 0.
+  const resolvers = [
+    { name: "basicResolver", resolver: Resolver.basicResolver, lookupsMade: [{ family: 0 }] },
+    { name: "concurrentResolver", resolver: Resolver.concurrentResolver, lookupsMade: [{ family: 6 }, { family: 4 }] }
+  ]
+
+  for (const { lookupsMade, name, resolver } of resolvers) {
+    it.effect(`${name} passes hints to every lookup it makes`, () =>
+      Effect.gen(function*() {
+        const seen: Array<object> = []
+        yield* Stream.runDrain(resolver("h", 80, { hints: 0x400 })).pipe(Effect.provide(recording(seen)))
+        expect(seen).toEqual(lookupsMade.map((options) => ({ ...options, hints: 0x400 })))
+      }))
+
+    it.effect(`${name} without hints gives a lookup none`, () =>
+      Effect.gen(function*() {
+        const seen: Array<object> = []
+        yield* Stream.runDrain(resolver("h", 80, {})).pipe(Effect.provide(recording(seen)))
+        expect(seen).toStrictEqual(lookupsMade)
+      }))
+
+    it.effect(`${name}: hints that are no non-negative integer are a defect naming them, before any lookup`, () =>
+      Effect.gen(function*() {
+        for (const hints of [-1, 1.5, NaN]) {
+          const seen: Array<object> = []
+          const exit = yield* Effect.exit(Stream.runDrain(resolver("h", 80, { hints }))).pipe(
+            Effect.provide(recording(seen))
+          )
+          expect(exit).toEqual(
+            Exit.die(new Cause.IllegalArgumentException(`hints must be a non-negative integer, got ${hints}`))
+          )
+          expect(seen).toEqual([])
+        }
+      }))
+  }
 })

@@ -15,8 +15,8 @@ import * as Layer from "effect/Layer"
 import * as internal from "./internal/lookup.js"
 
 /**
- * The system resolver: `dns.lookup(host, { all: true, family, order: "verbatim" })`, that is
- * `getaddrinfo` with no hints, in the order the system sorted the addresses.
+ * The system resolver: `dns.lookup(host, { all: true, family, hints, order: "verbatim" })`,
+ * that is `getaddrinfo`, in the order the system sorted the addresses (RFC 6724).
  *
  * Details
  *
@@ -25,6 +25,10 @@ import * as internal from "./internal/lookup.js"
  * is not an IPv6 address. Failures are `ResolveError`s with the system's `code` (`ENOTFOUND`,
  * `EAI_AGAIN`, `ENODATA`, ...). A lookup cannot be cancelled; an interrupted one is abandoned
  * and its answer dropped.
+ *
+ * `hints` are what a resolver was given (`Resolver.ResolverOptions`), none by default, as
+ * async_stagger's `flags` default to 0: `dns.ADDRCONFIG`, `dns.V4MAPPED`, `dns.ALL`, or their
+ * combination. Any other value is a defect (`IllegalArgumentException`) of the lookup.
  *
  * @example
  * ```ts
@@ -50,6 +54,8 @@ export const layer: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.succeed(GetAddr
  *   `"[::1]:5353"`); default the system's (`/etc/resolv.conf`).
  * - `timeout`: how long one try waits for an answer; default c-ares's.
  * - `tries`: how many times each server is tried; default 4, as in `node:dns`.
+ * - `sort` (since 0.2.0): `false` leaves each answer in the server's order instead of sorting
+ *   it by RFC 6724 as `layer` (the system's `getaddrinfo`) would; default `true`.
  *
  * @since 0.1.0
  * @category models
@@ -58,6 +64,7 @@ export interface DnsOptions {
   readonly servers?: ReadonlyArray<string> | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly tries?: number | undefined
+  readonly sort?: boolean | undefined
 }
 
 /**
@@ -66,13 +73,20 @@ export interface DnsOptions {
  *
  * Details
  *
- * AAAA and A are separate queries. `family: 0` runs both in parallel and returns the IPv6
- * addresses first; it fails only when both fail. The concurrent resolver asks for each family
- * on its own, so its Resolution Delay waits for a real AAAA answer. An IP literal answers
- * itself. Interrupting a lookup cancels its queries. Failures are `ResolveError`s with the
- * c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, `ECONNREFUSED`, `ESERVFAIL`, ...).
- * Options that `node:dns` would reject are a defect (`IllegalArgumentException`) when the
- * layer is built.
+ * AAAA and A are separate queries. `family: 0` runs both in parallel; it fails only when both
+ * fail. The concurrent resolver asks for each family on its own, so its Resolution Delay waits
+ * for a real AAAA answer. An IP literal answers itself. Interrupting a lookup cancels its
+ * queries. `hints` are ignored: they are `getaddrinfo`'s.
+ *
+ * Each answer is sorted as the system's `getaddrinfo` sorts it (RFC 6724 destination address
+ * selection, `AddrInfo.sortByRfc6724`): the source address for each destination is found by
+ * connecting a UDP socket to it, which sends no packet, and a destination without a route
+ * sorts last. `family: 0` sorts both families together; with `sort: false` answers keep the
+ * server's order, IPv6 first.
+ *
+ * Failures are `ResolveError`s with the c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`,
+ * `ECONNREFUSED`, `ESERVFAIL`, ...). Options that `node:dns` would reject, and a `sort` that
+ * is not a boolean, are a defect (`IllegalArgumentException`) when the layer is built.
  *
  * @example
  * ```ts

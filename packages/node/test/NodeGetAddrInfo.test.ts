@@ -9,13 +9,32 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
+import * as Dns from "node:dns"
+import * as Fs from "node:fs"
+import { sortAnswer } from "../src/internal/sourceAddress.js"
 import { dnsServer } from "./support/dnsServer.js"
-import { dualServers, eventually } from "./support/servers.js"
+import { activeResources, dualServers, eventually } from "./support/servers.js"
 
 const lookup = (host: string, family: 0 | 4 | 6) =>
   Effect.flatMap(GetAddrInfo.GetAddrInfo, (gai) => gai.lookup(host, 80, { family }))
 
 const resolveErrorOf = <A, R>(effect: Effect.Effect<A, GetAddrInfo.ResolveError, R>) => Effect.flip(effect)
+
+/**
+ * A name that /etc/hosts gives an IPv4 address and no IPv6 one (`localhost` where `::1` is
+ * not listed for it), with that address; `undefined` when it lists none.
+ */
+const ipv4OnlyHostsName = ((): { readonly name: string; readonly address: string } | undefined => {
+  const entries = Fs.readFileSync("/etc/hosts", "utf8").split("\n").map((line) =>
+    line.replace(/#.*/, "").trim().split(/\s+/)
+  )
+  const withIPv6 = new Set(entries.filter(([address]) => address?.includes(":")).flatMap(([, ...names]) => names))
+  for (const [address, ...names] of entries) {
+    const name = address?.includes(".") ? names.find((n) => !withIPv6.has(n)) : undefined
+    if (name !== undefined) return { name, address }
+  }
+  return undefined
+})()
 
 describe("NodeGetAddrInfo.layer", () => {
   // Only names the system answers from /etc/hosts, and literals: nothing leaves the machine.
@@ -53,14 +72,57 @@ describe("NodeGetAddrInfo.layer", () => {
       )
       expect(error.cause).toBeInstanceOf(Error)
     }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
+
+  // Without V4MAPPED, getaddrinfo finds no IPv6 address for such a name in /etc/hosts and
+  // asks DNS, so only the lookup with the flag is made: /etc/hosts answers it.
+  it.effect.skipIf(ipv4OnlyHostsName === undefined)(
+    "a resolver's hints reach getaddrinfo: V4MAPPED answers an IPv4-only name as IPv4-mapped IPv6",
+    () =>
+      Effect.gen(function*() {
+        if (ipv4OnlyHostsName === undefined) return
+        const { address, name } = ipv4OnlyHostsName
+        const found = yield* Resolver.basicResolver(name, 80, { family: 6, hints: Dns.V4MAPPED }).pipe(
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray)
+        )
+        expect(found).toEqual([{ family: 6, address: `::ffff:${address}`, port: 80 }])
+      }).pipe(Effect.provide(NodeGetAddrInfo.layer))
+  )
+
+  it.effect("hints that dns.lookup would reject are a defect naming them", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Effect.flatMap(GetAddrInfo.GetAddrInfo, (gai) => gai.lookup("localhost", 80, { family: 0, hints: 64 }))
+      )
+      expect(exit).toEqual(
+        Exit.die(
+          new Cause.IllegalArgumentException(
+            "NodeGetAddrInfo.layer: hints must combine dns.ADDRCONFIG, dns.V4MAPPED and dns.ALL, got 64"
+          )
+        )
+      )
+    }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
 })
 
 const zone = {
   "both.test": { A: ["127.0.0.1"], AAAA: ["::1"] },
   "v4only.test": { A: ["127.0.0.1", "127.0.0.2"] },
   "slow6.test": { A: ["127.0.0.1"], AAAA: ["::1"], delay: { AAAA: 100 } },
-  "silent.test": { silent: true }
+  "silent.test": { silent: true },
+  // In an order RFC 6724 changes, whatever this host's routes: 127.0.0.1 has a smaller scope
+  // than 198.51.100.1 (rule 8), or 198.51.100.1 has no route (rule 1); ::1 has the highest
+  // precedence (rule 6), and fe80::1 without a zone has no route (the connect fails EINVAL).
+  "unsorted.test": { A: ["198.51.100.1", "127.0.0.1"], AAAA: ["fe80::1", "::1"] },
+  "unsorted-both.test": { A: ["127.0.0.1"], AAAA: ["fe80::1"] }
 }
+
+/**
+ * Waits until this process has `n` UDP sockets open. A closed socket leaves the list when
+ * libuv has finished closing it: the earlier tests' DNS servers may still be in it for a
+ * moment, and a lookup's sockets after it returns.
+ */
+const udpSocketsBackTo = (n: number) =>
+  eventually(Effect.sync(() => (activeResources().UDPWrap ?? 0) === n || undefined))
 
 describe("NodeGetAddrInfo.layerDns", () => {
   it.scopedLive("AAAA and A are separate queries; family 0 asks both, IPv6 first", () =>
@@ -169,6 +231,64 @@ describe("NodeGetAddrInfo.layerDns", () => {
       for (const options of bad) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns(options))))
         expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      }
+    }))
+
+  // Each lookup's addresses, sorted and in the server's order. Family 0 sorts both families
+  // together, as getaddrinfo does; in the server's order IPv6 comes first.
+  const orders = [
+    { host: "unsorted.test", family: 4, sorted: ["127.0.0.1", "198.51.100.1"], server: ["198.51.100.1", "127.0.0.1"] },
+    { host: "unsorted.test", family: 6, sorted: ["::1", "fe80::1"], server: ["fe80::1", "::1"] },
+    { host: "unsorted-both.test", family: 0, sorted: ["127.0.0.1", "fe80::1"], server: ["fe80::1", "127.0.0.1"] }
+  ] as const
+
+  for (const sort of [undefined, false]) {
+    const name = sort === undefined ?
+      "by default each answer is sorted as getaddrinfo sorts it (RFC 6724)" :
+      "sort: false keeps the server's order"
+    it.scopedLive(name, () =>
+      Effect.gen(function*() {
+        const dns = yield* dnsServer(zone)
+        const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server], sort })
+        for (const order of orders) {
+          const found = yield* lookup(order.host, order.family).pipe(Effect.provide(layer))
+          expect(found.map((a) => a.address)).toEqual(sort === false ? order.server : order.sorted)
+        }
+      }))
+  }
+
+  it.scopedLive("finding the sources leaves no UDP socket open, reachable or not", () =>
+    Effect.gen(function*() {
+      const dns = yield* dnsServer(zone)
+      yield* udpSocketsBackTo(1) // the DNS server's
+      const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
+      yield* Effect.all([lookup("unsorted.test", 0), lookup("unsorted.test", 4), lookup("unsorted.test", 6)], {
+        concurrency: "unbounded"
+      }).pipe(Effect.provide(layer))
+      yield* udpSocketsBackTo(1)
+    }))
+
+  it.live("an interrupted sort closes every socket it opened", () =>
+    Effect.gen(function*() {
+      yield* udpSocketsBackTo(0)
+      const answer = Array.from(
+        { length: 20 },
+        (_, i) => ({ family: 4 as const, address: `127.0.0.${i + 1}`, port: 80 })
+      )
+      const fiber = yield* Effect.fork(sortAnswer(answer))
+      yield* Effect.yieldNow()
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
+      yield* udpSocketsBackTo(0)
+    }))
+
+  it.effect("sort that is not a boolean is a defect that names it", () =>
+    Effect.gen(function*() {
+      const bad: ReadonlyArray<readonly [NodeGetAddrInfo.DnsOptions, string]> = [
+        [{ sort: "yes" as never }, "sort must be true or false, got yes"]
+      ]
+      for (const [options, message] of bad) {
+        const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns(options))))
+        expect(exit).toEqual(Exit.die(new Cause.IllegalArgumentException(`NodeGetAddrInfo.layerDns: ${message}`)))
       }
     }))
 })

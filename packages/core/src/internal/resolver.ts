@@ -41,7 +41,9 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
   if (Either.isLeft(count)) return Effect.die(count.left)
   const delay = validate.delay("resolutionDelay", options?.resolutionDelay, RESOLUTION_DELAY)
   if (Either.isLeft(delay)) return Effect.die(delay.left)
-  return Effect.succeed({ family: family.right, count: count.right, delay: delay.right })
+  const hints = validate.hints(options?.hints)
+  if (Either.isLeft(hints)) return Effect.die(hints.left)
+  return Effect.succeed({ family: family.right, count: count.right, delay: delay.right, hints: hints.right })
 }
 
 /** An address for a message, kept short. */
@@ -56,8 +58,14 @@ const shown = (address: unknown) => {
  * an answer that is not an IP literal of the family it claims is the lookup's failure, so that
  * an attempt dials only what it says it dials.
  */
-const lookup = (service: GetAddrInfo.GetAddrInfo["Type"], host: string, port: number, family: FamilyOption) =>
-  Effect.flatMap(service.lookup(host, port, { family }), (addresses) => {
+const lookup = (
+  service: GetAddrInfo.GetAddrInfo["Type"],
+  host: string,
+  port: number,
+  family: FamilyOption,
+  hints: number | undefined
+) =>
+  Effect.flatMap(service.lookup(host, port, hints === undefined ? { family } : { family, hints }), (addresses) => {
     const wrong = addresses.find((a) => (a.family !== 4 && a.family !== 6) || ip.ipFamily(a.address) !== a.family)
     if (wrong !== undefined) {
       return Effect.fail(
@@ -109,14 +117,14 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
   }))
 
 const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open => (service) =>
-  Effect.map(resolvedOptions(options), ({ count, family }): Pull => {
+  Effect.map(resolvedOptions(options), ({ count, family, hints }): Pull => {
     // The one lookup runs when the first address is pulled.
     let addresses: ReadonlyArray<AddrInfo> | undefined
     let next = 0
     const pull: Pull = Effect.suspend(() =>
       addresses !== undefined ?
         Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none()) :
-        Effect.flatMap(lookup(service, host, port, family), (found) => {
+        Effect.flatMap(lookup(service, host, port, family, hints), (found) => {
           if (found.length === 0) return Effect.fail(noAddress(host, port, family))
           addresses = weave.interleave(found, count)
           return pull
@@ -152,7 +160,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
   scope
 ) =>
   Effect.gen(function*() {
-    const { count, delay, family } = yield* resolvedOptions(options)
+    const { count, delay, family, hints } = yield* resolvedOptions(options)
     if (family !== 0) return yield* openBasic(host, port, options)(service, scope)
 
     // The lookups' answers, in arrival order; the pull applies them to the order of what is
@@ -170,7 +178,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
       )
     }
     const v6Ended = yield* Deferred.make<void>()
-    yield* lookup(service, host, port, 6).pipe(
+    yield* lookup(service, host, port, 6, hints).pipe(
       Effect.exit,
       Effect.flatMap((exit) => Effect.zipRight(report(6, exit), Deferred.succeed(v6Ended, undefined))),
       Effect.forkIn(scope)
@@ -178,7 +186,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     // RFC 8305 section 3: "If a positive A response is received first ... wait a short time
     // for the AAAA response". The wait ends early when IPv6 ends, answered or failed.
     const waitForV6 = delay === null ? Deferred.await(v6Ended) : Effect.timeoutOption(Deferred.await(v6Ended), delay)
-    yield* lookup(service, host, port, 4).pipe(
+    yield* lookup(service, host, port, 4, hints).pipe(
       Effect.exit,
       Effect.flatMap((exit) =>
         Effect.zipRight(

@@ -37,6 +37,12 @@ export const firstAddressFamilyCount = (input: number | undefined): Check<number
     Either.right(input) :
     invalid(`firstAddressFamilyCount must be an integer of at least 1, got ${input}`)
 
+/** `getaddrinfo` flags: a non-negative integer, or none. */
+export const hints = (input: number | undefined): Check<number | undefined> =>
+  input === undefined || (Number.isInteger(input) && input >= 0) ?
+    Either.right(input) :
+    invalid(`hints must be a non-negative integer, got ${typeof input === "number" ? input : typeof input}`)
+
 export const localAddress = (input: LocalAddress): Check<LocalAddress> =>
   typeof input?.address !== "string" || ip.ipFamily(input.address) === 0 ?
     invalid(`localAddrs: ${JSON.stringify(input?.address)} is not an IP address literal`) :

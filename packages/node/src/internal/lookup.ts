@@ -16,6 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Dns from "node:dns"
 import type * as NodeGetAddrInfo from "../NodeGetAddrInfo.js"
+import { sortAnswer } from "./sourceAddress.js"
 import { codeOf, resolveMessage } from "./systemError.js"
 
 type Service = GetAddrInfo.GetAddrInfo["Type"]
@@ -34,16 +35,31 @@ const resolveError = (
     cause
   })
 
+/** The flags `dns.lookup` takes as `hints`. */
+const HINT_FLAGS = Dns.ADDRCONFIG | Dns.V4MAPPED | Dns.ALL
+
+const badHints = (hints: number) =>
+  Number.isInteger(hints) && hints >= 0 && (hints | HINT_FLAGS) === HINT_FLAGS ?
+    undefined :
+    new Cause.IllegalArgumentException(
+      `NodeGetAddrInfo.layer: hints must combine dns.ADDRCONFIG, dns.V4MAPPED and dns.ALL, got ${
+        typeof hints === "number" ? hints : typeof hints
+      }`
+    )
+
 /**
  * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
- * it). No `hints`: like the seed's default flags of 0, and unlike Node's own `net.connect`,
- * which adds `ADDRCONFIG` and so hides IPv6 on hosts that only have it on loopback.
+ * it). No `hints` unless the lookup is given some: like async_stagger's default flags of 0, and
+ * unlike Node's own `net.connect`, which adds `ADDRCONFIG` and so hides IPv6 on hosts that
+ * only have it on loopback. Hints that `dns.lookup` would reject are a defect naming them.
  */
 export const system: Service = {
-  lookup: (host, port, { family }) =>
+  lookup: (host, port, { family, hints = 0 }) =>
     Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+      const bad = badHints(hints)
+      if (bad !== undefined) return resume(Effect.die(bad))
       try {
-        Dns.lookup(host, { all: true, family, order: "verbatim" }, (cause, addresses) => {
+        Dns.lookup(host, { all: true, family, hints, order: "verbatim" }, (cause, addresses) => {
           if (cause) return resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
           // Each address keeps the family Node reports: a literal of the other family asked
           // for (`lookup("127.0.0.1", { family: 6 })` answers 127.0.0.1) is left out.
@@ -61,6 +77,11 @@ export const system: Service = {
     })
 }
 
+const notBoolean = (name: string, value: unknown) =>
+  value !== undefined && typeof value !== "boolean" ?
+    `${name} must be true or false, got ${String(value).slice(0, 40)}` :
+    undefined
+
 const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   const timeout = options?.timeout === undefined ? undefined : Duration.decodeUnknown(options.timeout)
   if (timeout !== undefined && (timeout._tag === "None" || !Duration.isFinite(timeout.value))) {
@@ -70,6 +91,8 @@ const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
     return Either.left(`tries must be an integer of at least 1, got ${tries}`)
   }
+  const notFlag = notBoolean("sort", options?.sort)
+  if (notFlag !== undefined) return Either.left(notFlag)
   const servers = options?.servers
   if (servers !== undefined) {
     try {
@@ -84,19 +107,23 @@ const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
       timeout: timeout === undefined ? -1 : Math.max(1, Math.ceil(Duration.toMillis(timeout.value))),
       tries: tries ?? 4
     },
-    servers
+    servers,
+    sort: options?.sort ?? true
   })
 }
 
 /**
  * DNS queries over c-ares. AAAA and A are separate queries, so that the concurrent resolver
- * sees each answer when it comes; `family: 0` runs both in parallel and returns IPv6 first.
- * Bad options are a defect carrying `IllegalArgumentException`, when the service is made.
+ * sees each answer when it comes; `family: 0` runs both in parallel and joins them, IPv6
+ * first. Unless `sort` is false, each lookup's answer is then sorted as a system
+ * `getaddrinfo` sorts it (RFC 6724, `sourceAddress.ts`); with `family: 0`, both families
+ * together, as getaddrinfo does. Bad options are a defect carrying `IllegalArgumentException`,
+ * when the service is made.
  */
 export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Effect<Service> =>
   Either.match(dnsOptions(options), {
     onLeft: (message) => Effect.die(new Cause.IllegalArgumentException(`NodeGetAddrInfo.layerDns: ${message}`)),
-    onRight: ({ resolverOptions, servers }) => {
+    onRight: ({ resolverOptions, servers, sort }) => {
       const query = (host: string, port: number, family: AddrInfo.Family) =>
         Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
           const resolver = new Dns.Resolver(resolverOptions)
@@ -132,7 +159,8 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           if (literal !== undefined) {
             return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
           }
-          return family === 0 ? both(host, port) : query(host, port, family)
+          const answer = family === 0 ? both(host, port) : query(host, port, family)
+          return sort ? Effect.flatMap(answer, sortAnswer) : answer
         }
       })
     }
