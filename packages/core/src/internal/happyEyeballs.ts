@@ -177,14 +177,12 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
     const resolution = yield* Scope.make()
     const remotes = literal !== undefined ?
       yield* stagger.fromIterable([literal]) :
-      yield* Scope.extend(
-        stagger.fromStream(
-          trace.traceLookups(
-            recorder,
-            (options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family })
-          )
-        ),
-        resolution
+      trace.traceLookups(
+        recorder,
+        yield* Scope.extend(
+          stagger.fromStream((options.resolver ?? resolver.concurrentResolver)(host, port, { family: args.family })),
+          resolution
+        )
       )
     // Fix: a bad local address from a Stream ends the whole connect, closing every attempt.
     const locals = stagger.isStream(args.locals) ?

@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Ref from "effect/Ref"
-import * as Stream from "effect/Stream"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import * as Trace from "../Trace.js"
+import type * as stagger from "./stagger.js"
 
 /**
  * The event constructors, looked up once: `Trace.Event` is `Data.taggedEnum`'s Proxy, which
@@ -94,5 +94,10 @@ export const tracedService = (
  * Every lookup the resolver makes, whatever resolver it is, recorded and in a span: the
  * resolver reaches the world only through `GetAddrInfo`.
  */
-export const traceLookups = <A, E, R>(recorder: Recorder, stream: Stream.Stream<A, E, R>) =>
-  Stream.updateService(stream, GetAddrInfo.GetAddrInfo, (service) => tracedService(recorder, service))
+export const traceLookups = <A, E, R>(
+  recorder: Recorder,
+  source: stagger.Source<A, E, R>
+): stagger.Source<A, E, R | GetAddrInfo.GetAddrInfo> => ({
+  pull: Effect.updateService(source.pull, GetAddrInfo.GetAddrInfo, (service) => tracedService(recorder, service)),
+  ready: source.ready
+})
