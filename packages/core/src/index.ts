@@ -52,6 +52,14 @@ export * as GetAddrInfo from "./GetAddrInfo.js"
 export * as HappyEyeballs from "./HappyEyeballs.js"
 
 /**
+ * What earlier connects to a host learned: the address that won and the addresses that
+ * failed, so that the next connect tries the winner first (Happy Eyeballs v3's history).
+ *
+ * @since 0.2.0
+ */
+export * as History from "./History.js"
+
+/**
  * Resolvers: host names to streams of addresses, ordered for Happy Eyeballs.
  *
  * A resolver is a function from a host, a port and a family to a `Stream` of `AddrInfo`. The

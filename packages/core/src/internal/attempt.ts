@@ -4,6 +4,8 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
@@ -20,6 +22,8 @@ export interface Connected<C> {
   readonly remote: AddrInfo
   readonly local: LocalAddress | undefined
   readonly index: number
+  /** From the attempt's start to its connection. */
+  readonly rtt: Duration.Duration
 }
 
 /** What every attempt of one connect shares. */
@@ -78,6 +82,7 @@ export const make = <C, E, R>(
     Effect.gen(function*() {
       const { dial, recorder, scopes, won } = context
       yield* recorder.emit((at) => trace.AttemptStarted({ at, index, remote, local }))
+      const startedAt = yield* Clock.currentTimeNanos
       const scope = yield* Scope.make()
       yield* Ref.update(scopes, (all) => [...all, scope])
       const exit = yield* restore(dial(remote, local)).pipe(
@@ -90,7 +95,10 @@ export const make = <C, E, R>(
         }),
         Effect.exit
       )
-      if (Exit.isSuccess(exit)) return { connection: exit.value, scope, remote, local, index }
+      if (Exit.isSuccess(exit)) {
+        const rtt = Duration.nanos((yield* Clock.currentTimeNanos) - startedAt)
+        return { connection: exit.value, scope, remote, local, index, rtt }
+      }
       yield* Scope.close(scope, exit)
       const lost = yield* Ref.get(won)
       yield* recorder.emit((at) => ended(at, index, remote, local, exit.cause, lost))

@@ -28,8 +28,11 @@ import type { AddrInfo, LocalAddress } from "../AddrInfo.js"
 import { ConnectError } from "../ConnectError.js"
 import * as GetAddrInfo from "../GetAddrInfo.js"
 import type * as HappyEyeballs from "../HappyEyeballs.js"
+import type * as Stagger from "../Stagger.js"
+import * as History from "../History.js"
 import * as attempt from "./attempt.js"
 import * as errors from "./errors.js"
+import * as historyOrder from "./history.js"
 import * as ip from "./ip.js"
 import * as resolver from "./resolver.js"
 import * as stagger from "./stagger.js"
@@ -195,10 +198,18 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
         resolution
       ) :
       args.locals
-    const pairs = pairsOf(remotes, locals)
-    let started = 0
+    // With history, the remembered winner first and recent failures last (Happy Eyeballs v3).
+    const history = literal === undefined ? yield* Effect.serviceOption(History.History) : Option.none()
+    const entry = Option.isSome(history) ? yield* history.value.lookup(host, port) : Option.none()
+    const preferred = Option.map(entry, (entry) => historyOrder.prefer(remotes, entry, args.family, port))
+    const pairs = pairsOf(Option.getOrElse(preferred, () => remotes), locals)
+    // Each started attempt's address, in start order.
+    const started: Array<AddrInfo> = []
     const attempts: stagger.Source<Effect.Effect<attempt.Connected<C>, E, R>, unknown, GetAddrInfo.GetAddrInfo> = {
-      pull: Effect.map(pairs.pull, Option.map(([remote, local]) => attempt.make(context, remote, local, started++))),
+      pull: Effect.map(
+        pairs.pull,
+        Option.map(([remote, local]) => attempt.make(context, remote, local, started.push(remote) - 1))
+      ),
       ready: pairs.ready
     }
     // One attempt to a literal has nothing to stagger: no timer.
@@ -229,14 +240,41 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
         return yield* new ConnectError({ host, port, errors: errs, message, trace: yield* recorder.events })
       }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
 
+    // What this connect learned: its winner, and the addresses that failed with an error.
+    const learn = (result: Stagger.RaceResult<attempt.Connected<C>, E, unknown>) =>
+      Option.match(history, {
+        onNone: () => Effect.void,
+        onSome: (history) =>
+          history.record(host, port, {
+            winner: Option.map(result.winner, ({ remote, rtt }) => ({ address: remote, rtt })),
+            failed: started.filter((_, i) =>
+              Option.match(result.errors[i], { onNone: () => false, onSome: (c) => !Cause.isInterruptedOnly(c) })
+            )
+          })
+      })
+    const applied = Option.match(preferred, {
+      onNone: () => Effect.void,
+      onSome: ({ applied }) => {
+        const { demoted, remembered } = applied()
+        return Effect.annotateCurrentSpan({
+          ...(remembered === undefined ? {} : { "stagger.history.remembered": remembered.address }),
+          "stagger.history.demoted": demoted
+        })
+      }
+    })
     const decide = Effect.flatMap(Effect.raceFirst(race, Deferred.await(badLocal)), (result) =>
       Effect.zipRight(
-        Effect.annotateCurrentSpan({
-          "stagger.attempts": result.errors.length,
-          "stagger.attempts.failed": result.errors.filter((e) => Option.isSome(e) && !Cause.isInterruptedOnly(e.value))
-            .length
-        }),
-        Option.match(result.winner, { onNone: () => failure(result), onSome: Effect.succeed })
+        Effect.zipRight(applied, learn(result)),
+        Effect.zipRight(
+          Effect.annotateCurrentSpan({
+            "stagger.attempts": result.errors.length,
+            "stagger.attempts.failed": result.errors.filter((e) =>
+              Option.isSome(e) && !Cause.isInterruptedOnly(e.value)
+            )
+              .length
+          }),
+          Option.match(result.winner, { onNone: () => failure(result), onSome: Effect.succeed })
+        )
       ))
 
     // The winner's scope moves to the caller's; every other scope closes, whatever happened.
