@@ -7,7 +7,7 @@
  * Usage (as root, from the repository root, inside the client namespace):
  *   ip netns exec stg-c-ID node --import tsx --conditions=source packages/node/test/lab/client.ts \
  *     HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... \
- *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]
+ *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--second] [--history]
  * `--import tsx` loads TypeScript; `--conditions=source` makes `@effect-stagger/*` resolve to
  * the sources, so nothing needs building. `--resolver system` (default) is
  * `NodeGetAddrInfo.layer` (getaddrinfo, which reads the namespace's resolv.conf: the lab DNS);
@@ -27,7 +27,9 @@
  * (getaddrinfo's NSS modules and libuv's thread pool; both lookups fail) and one to localhost
  * port 9, where nothing listens in the client namespace (our dial and race code; both
  * attempts refused), each through `createConnectedSock` with the same layer. `--cold` (or
- * STG_CLIENT_COLD=1) skips it, to measure a user's very first connect.
+ * STG_CLIENT_COLD=1) skips it, to measure a user's very first connect. `--second` times the second
+ * of two connects to HOST (the first untimed, right before it), and `--history` gives both
+ * `History.layerMemory()`, so that the second can learn from the first.
  *
  * After connecting it sends one line through the echo server and reads it back, then prints one
  * JSON line (the last line of stdout) and exits:
@@ -39,6 +41,7 @@
  */
 import type * as ConnectError from "@effect-stagger/core/ConnectError"
 import type * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
+import * as History from "@effect-stagger/core/History"
 import type * as Trace from "@effect-stagger/core/Trace"
 import * as NodeGetAddrInfo from "@effect-stagger/node/NodeGetAddrInfo"
 import * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
@@ -47,7 +50,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -122,10 +125,14 @@ export interface ClientArgs {
   readonly resolutionDelayMs: number | undefined
   readonly timeoutMs: number
   readonly cold: boolean
+  /** Time a second connect to the host, the first made untimed just before it. */
+  readonly second: boolean
+  /** Give the connects `History.layerMemory()` (Happy Eyeballs v3's history). */
+  readonly history: boolean
 }
 
 const usage = "usage: client.ts HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... " +
-  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold]"
+  "[--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--second] [--history]"
 
 /** Parses the command line; `string` is the reason it is not valid. */
 export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): ClientArgs | string => {
@@ -137,6 +144,8 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   let resolutionDelayMs: number | undefined
   let timeoutMs = Number(env.STG_CLIENT_TIMEOUT_MS ?? 15_000)
   let cold = env.STG_CLIENT_COLD === "1"
+  let second = false
+  let history = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = (): string => {
@@ -161,6 +170,8 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
       else if (arg === "--resolution-delay") resolutionDelayMs = number()
       else if (arg === "--timeout") timeoutMs = number()
       else if (arg === "--cold") cold = true
+      else if (arg === "--second") second = true
+      else if (arg === "--history") history = true
       else if (arg.startsWith("--")) return `unknown option ${arg}`
       else positional.push(arg)
     } catch (error) {
@@ -170,7 +181,7 @@ export const parseArgs = (argv: ReadonlyArray<string>, env: NodeJS.ProcessEnv): 
   const [host, portText] = positional
   const port = Number(portText)
   if (host === undefined || positional.length !== 2 || !Number.isInteger(port)) return usage
-  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold }
+  return { host, port, locals, resolver, dnsServers, delayMs, resolutionDelayMs, timeoutMs, cold, second, history }
 }
 
 const compact = (event: Trace.Event): CompactEvent => {
@@ -280,6 +291,12 @@ type Failure =
 export const client = (args: ClientArgs): Effect.Effect<ClientResult, never, GetAddrInfo.GetAddrInfo> =>
   Effect.gen(function*() {
     if (!args.cold) yield* warmUp
+    // The first connect to the host, untimed: what a second connect may have learned from.
+    if (args.second) {
+      yield* Effect.ignore(
+        Effect.scoped(NodeHappyEyeballs.createConnectedSock(args.host, args.port, connectOptions(args, [])))
+      )
+    }
     const events: Array<CompactEvent> = []
     const options = connectOptions(args, events)
     const startup: Startup = { loaded: round(loadedAt), connectCall: round(performance.now()) }
@@ -362,6 +379,10 @@ export interface RunOptions {
   readonly timeoutMs?: number | undefined
   /** Skip the warm-up: a user's very first connect. */
   readonly cold?: boolean | undefined
+  /** Time the second of two connects to the host (`--second`). */
+  readonly second?: boolean | undefined
+  /** With `History.layerMemory()` (`--history`). */
+  readonly history?: boolean | undefined
 }
 
 /** The command that runs the client in a namespace, after `ip netns exec NS`. */
@@ -379,7 +400,9 @@ export const command = (host: string, port: number, options?: RunOptions): Reado
   ...(options?.delayMs === undefined ? [] : ["--delay", String(options.delayMs)]),
   ...(options?.resolutionDelayMs === undefined ? [] : ["--resolution-delay", String(options.resolutionDelayMs)]),
   ...(options?.timeoutMs === undefined ? [] : ["--timeout", String(options.timeoutMs)]),
-  ...(options?.cold === true ? ["--cold"] : [])
+  ...(options?.cold === true ? ["--cold"] : []),
+  ...(options?.second === true ? ["--second"] : []),
+  ...(options?.history === true ? ["--history"] : [])
 ]
 
 /**
@@ -414,7 +437,8 @@ const main = (): void => {
     process.stderr.write(`${args}\n${usage}\n`)
     process.exit(64)
   }
-  Effect.runPromise(Effect.provide(client(args), resolverLayer(args))).then(
+  const layer = args.history ? Layer.merge(resolverLayer(args), History.layerMemory()) : resolverLayer(args)
+  Effect.runPromise(Effect.provide(client(args), layer)).then(
     (result) => {
       process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(exitCode(result)))
     },

@@ -1,0 +1,105 @@
+/**
+ * history.ts: a program's second connect to a host whose path is broken, in the network lab,
+ * with Happy Eyeballs v3's history (`History.layerMemory()`), without it, and with Node's
+ * built-in.
+ *
+ * Why: a connect to a host with a silently dropped address waits out the Connection Attempt
+ * Delay (B: 250 ms; E: four of them, 1000 ms) every time. With history, the second connect
+ * attempts the first one's winner first, and should take no longer than that path's own
+ * round trip.
+ *
+ * Usage (as root, from the repository root):
+ *   npx tsx --conditions=source packages/node/bench/history.ts [--runs N]
+ * Each client is a fresh process (test/lab/client.ts `--second`, baseline.mjs with
+ * STG_BASELINE_SECOND=1) that connects once, untimed, then times its second connect to the same
+ * host. Prints a Markdown table, the median of the runs (default 5), for docs/benchmarks.md.
+ */
+import * as Effect from "effect/Effect"
+import * as Client from "../test/lab/client.js"
+import * as Lab from "../test/lab/Lab.js"
+import * as Scenarios from "../test/lab/scenarios.js"
+
+const capMs = 5_000
+
+/** Runs `effect` with STG_BASELINE_SECOND=1 in the environment that `Lab.exec` hands on. */
+const baselineSecond = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      process.env.STG_BASELINE_SECOND = "1"
+    }),
+    () => effect,
+    () =>
+      Effect.sync(() => {
+        delete process.env.STG_BASELINE_SECOND
+      })
+  )
+
+type Key = "history" | "none" | "auto"
+
+const names: Readonly<Record<Key, string>> = {
+  history: "ours, History.layerMemory()",
+  none: "ours, no history",
+  auto: "Node auto"
+}
+
+interface Sample {
+  readonly ms: number
+  readonly winner: string
+}
+
+const once = (lab: Lab.Lab, scenario: Scenarios.Scenario, key: Key): Effect.Effect<Sample, Lab.LabError> => {
+  const describe = (result: { readonly ok: boolean; readonly ms: number; readonly remote?: string }) => ({
+    ms: result.ms,
+    winner: result.ok ? result.remote ?? "?" : "failed"
+  })
+  return key === "auto" ?
+    Effect.map(baselineSecond(Lab.baseline(lab, "auto", scenario.host, { timeoutMs: capMs })), describe) :
+    Effect.map(
+      Client.run(lab, scenario.host, { timeoutMs: capMs, second: true, history: key === "history" }),
+      describe
+    )
+}
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+const main = (runs: number) =>
+  Effect.gen(function*() {
+    const lines = [
+      `| scenario | ideal path | ${names.history} | ${names.none} | ${names.auto} |`,
+      "|---|---|---|---|---|"
+    ]
+    for (const scenario of [Scenarios.B, Scenarios.E]) {
+      const samples: Record<Key, Array<Sample>> = { history: [], none: [], auto: [] }
+      yield* Effect.scoped(Effect.gen(function*() {
+        const lab = yield* Lab.make(scenario.config)
+        for (let run = 0; run < runs; run++) {
+          for (const key of ["history", "none", "auto"] as const) {
+            const sample = yield* once(lab, scenario, key)
+            samples[key].push(sample)
+            process.stderr.write(
+              `${scenario.key} run ${run + 1}/${runs} ${names[key]}: ${sample.ms} ms ${sample.winner}\n`
+            )
+          }
+        }
+      }))
+      const cell = (key: Key) => {
+        const winners = new Set(samples[key].map((s) => s.winner))
+        return `${median(samples[key].map((s) => s.ms)).toFixed(1)} ms (${[...winners].join(", ")})`
+      }
+      lines.push(
+        `| ${scenario.key} ${scenario.title} | ${scenario.ideal.winner} | ${cell("history")} | ${cell("none")} | ` +
+          `${cell("auto")} |`
+      )
+    }
+    process.stdout.write(lines.join("\n") + "\n")
+  })
+
+const runsArg = process.argv.indexOf("--runs")
+Effect.runPromise(main(runsArg === -1 ? 5 : Number(process.argv[runsArg + 1]))).catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`)
+  process.exit(1)
+})
