@@ -110,7 +110,7 @@ export interface ConnectOptions<C, E, R> {
  *       ? Effect.never
  *       : Effect.succeed(`connected to ${remote.address}`)
  * })
- * // Effect<string, ResolveError | ConnectError | IllegalArgumentException, GetAddrInfo | Scope>
+ * // Effect<string, ResolveError | ConnectError<ResolveError> | IllegalArgumentException, GetAddrInfo | Scope>
  * ```
  *
  * @since 0.1.0
@@ -120,6 +120,6 @@ export const connectWith: <C, E, R>(
   options: ConnectOptions<C, E, R>
 ) => Effect.Effect<
   C,
-  E | ResolveError | ConnectError | Cause.IllegalArgumentException,
+  E | ResolveError | ConnectError<E | ResolveError> | Cause.IllegalArgumentException,
   R | GetAddrInfo | Scope.Scope
 > = internal.connectWith

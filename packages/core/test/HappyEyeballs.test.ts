@@ -201,6 +201,28 @@ describe("HappyEyeballs.connectWith: local addresses", () => {
 const failureOf = <A, E>(exit: Exit.Exit<A, E>) => Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
 
 describe("HappyEyeballs.connectWith: when every attempt fails", () => {
+  it.effect("ConnectError.errors is typed: the dial's errors and ResolveError, not unknown", () =>
+    Effect.gen(function*() {
+      const { dialer } = yield* makeDialer
+      const exit = yield* runFor(
+        Effect.scoped(HappyEyeballs.connectWith({
+          host: "example.test",
+          port: 443,
+          dial: dialer({ [v6(1).address]: { after: 1, ok: false, code: "ENETUNREACH" } })
+        })),
+        100
+      ).pipe(Effect.provide(lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } })))
+      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+      // Reading `_tag` and `message` type-checks only because `errors` is typed.
+      const errors = error !== undefined && error._tag === "Some" && error.value._tag === "ConnectError" ?
+        error.value.errors.map((e): string => `${e._tag}: ${e.message}`) :
+        []
+      expect(errors).toEqual([
+        "DialFailure: connect ENETUNREACH 2001:db8::1",
+        "DialFailure: connect ECONNREFUSED 192.0.2.1"
+      ])
+    }))
+
   it.effect("the same error everywhere: that one error", () =>
     Effect.gen(function*() {
       const { exit } = yield* scenario({ 4: { after: 0, addresses: [v4(1), v4(1)] } }, {

@@ -238,7 +238,10 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
           noAttemptMessage(host, port, pairs.remotesSeen())
         const errs = outcome._tag === "Multiple" ? outcome.errors : []
         return yield* new ConnectError({ host, port, errors: errs, message, trace: yield* recorder.events })
-      }) as Effect.Effect<never, E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException>
+      }) as Effect.Effect<
+        never,
+        E | GetAddrInfo.ResolveError | ConnectError<E | GetAddrInfo.ResolveError> | Cause.IllegalArgumentException
+      >
 
     // What this connect learned: its winner, and the addresses that failed with an error.
     const learn = (result: Stagger.RaceResult<attempt.Connected<C>, E, unknown>) =>
@@ -310,7 +313,7 @@ export const connectWith = <C, E, R>(
   options: HappyEyeballs.ConnectOptions<C, E, R>
 ): Effect.Effect<
   C,
-  E | GetAddrInfo.ResolveError | ConnectError | Cause.IllegalArgumentException,
+  E | GetAddrInfo.ResolveError | ConnectError<E | GetAddrInfo.ResolveError> | Cause.IllegalArgumentException,
   R | GetAddrInfo.GetAddrInfo | Scope.Scope
 > =>
   Effect.suspend(() => {
