@@ -29,6 +29,9 @@ import { ExitCode, Failed, UsageError } from "./internal/exit.js"
 import * as parse from "./internal/options.js"
 import * as race from "./internal/race.js"
 
+const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
+const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
+
 const millisOption = (name: string, description: string) =>
   Options.text(name).pipe(
     Options.withPseudoName("MS"),
@@ -46,46 +49,38 @@ const millisOption = (name: string, description: string) =>
 export const options = {
   delay: Options.text("delay").pipe(
     Options.withPseudoName("MS|none"),
-    Options.withDescription(
-      "Connection Attempt Delay: start the next attempt this many ms after the last one started " +
-        "(or as soon as it fails). 'none': one attempt at a time. Default 250."
-    ),
+    Options.withDescription(`Connection Attempt Delay, or none (default ${defaultDelay})`),
     Options.mapEffect(parse.check(parse.delay)),
     Options.optional
   ),
   resolutionDelay: millisOption(
     "resolution-delay",
-    "How long an IPv4 answer that came first waits for the IPv6 one. Default 50."
+    `How long IPv4 answers wait for IPv6 (default ${defaultResolutionDelay})`
   ),
   family: Options.text("family").pipe(
     Options.withPseudoName("0|4|6"),
-    Options.withDescription("Address family: 0 for both (default), 4 or 6 for one."),
+    Options.withDescription("0: both families, 4 or 6: one only (default 0)"),
     Options.mapEffect(parse.check(parse.family)),
     Options.optional
   ),
-  ipv4: Options.boolean("ipv4").pipe(Options.withAlias("4"), Options.withDescription("Same as --family 4.")),
-  ipv6: Options.boolean("ipv6").pipe(Options.withAlias("6"), Options.withDescription("Same as --family 6.")),
+  ipv4: Options.boolean("ipv4").pipe(Options.withAlias("4"), Options.withDescription("Same as --family 4")),
+  ipv6: Options.boolean("ipv6").pipe(Options.withAlias("6"), Options.withDescription("Same as --family 6")),
   firstFamilyCount: Options.text("first-family-count").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("How many addresses of the first family come before the families alternate. Default 1."),
+    Options.withDescription("Addresses of the first family up front (default 1)"),
     Options.mapEffect(parse.check((text) => parse.count("--first-family-count", text))),
     Options.optional
   ),
   local: Options.text("local").pipe(
     Options.withPseudoName("ADDR"),
-    Options.withDescription(
-      "Local address to bind, optionally with a port (192.0.2.1, [2001:db8::1]:5000). Repeat for several: " +
-        "each remote address is tried from each local address of its family."
-    ),
+    Options.withDescription("Local address[:port] to bind (repeatable)"),
     Options.repeated,
     Options.optional,
     Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.localAddress)))
   ),
   resolver: Options.text("resolver").pipe(
     Options.withPseudoName("system|dns"),
-    Options.withDescription(
-      "system: getaddrinfo, as every program here resolves (default). dns: AAAA and A queries to DNS servers."
-    ),
+    Options.withDescription("system (getaddrinfo) or dns (default system)"),
     Options.mapEffect(parse.check((text) =>
       text === "system" || text === "dns" ?
         Either.right(text) :
@@ -95,29 +90,26 @@ export const options = {
   ),
   dnsServer: Options.text("dns-server").pipe(
     Options.withPseudoName("ADDR"),
-    Options.withDescription("DNS server to query (9.9.9.9, [2620:fe::fe]:53); repeatable. Implies --resolver dns."),
+    Options.withDescription("DNS server to query (repeatable; implies dns)"),
     Options.repeated,
     Options.optional,
     Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.dnsServer)))
   ),
-  tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS (the handshake is part of the connect).")),
+  tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS")),
   servername: Options.text("servername").pipe(
     Options.withPseudoName("NAME"),
-    Options.withDescription("TLS server name (SNI, and the name the certificate must have). Implies --tls."),
+    Options.withDescription("TLS server name, when not HOST (implies --tls)"),
     Options.optional
   ),
   insecure: Options.boolean("insecure").pipe(
-    Options.withDescription("Do not verify the server's certificate. Implies --tls.")
+    Options.withDescription("Do not verify the certificate (implies --tls)")
   ),
   handshakeInAttempt: Options.boolean("handshake-in-attempt").pipe(
-    Options.withDescription(
-      "Make the TLS handshake part of each attempt (Happy Eyeballs v3): an address that accepts TCP " +
-        "but fails or stalls the handshake loses to the next. Implies --tls."
-    )
+    Options.withDescription("TLS handshake inside each attempt (implies --tls)")
   ),
-  timeout: millisOption("timeout", "Give up when no attempt has connected after this many ms. Default: none."),
+  timeout: millisOption("timeout", "Give up after this long (default: no limit)"),
   json: Options.boolean("json").pipe(
-    Options.withDescription("Print one JSON object (events, winner, ms, error) instead of the timeline.")
+    Options.withDescription("Print one JSON object instead of the timeline")
   )
 }
 
@@ -129,11 +121,11 @@ export const options = {
  */
 export const args = {
   host: Args.text({ name: "HOST" }).pipe(
-    Args.withDescription("Host name or IP address to connect to ([2001:db8::1] is taken as 2001:db8::1)."),
+    Args.withDescription("Host name or IP address"),
     Args.mapEffect(parse.checkArg(parse.host))
   ),
   port: Args.text({ name: "PORT" }).pipe(
-    Args.withDescription("TCP port, 1 to 65535."),
+    Args.withDescription("TCP port, 1 to 65535"),
     Args.mapEffect(parse.checkArg(parse.port))
   )
 }
@@ -145,9 +137,6 @@ export const args = {
  * @category models
  */
 export type Config = Command.Command.ParseConfig<typeof options & typeof args>
-
-const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
-const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
 
 /** The family asked for, by `--family` or one of its shorthands, never two of them. */
 const familyOf = (config: Config) => {
@@ -240,5 +229,5 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
  * @category commands
  */
 export const command = Command.make("connect", { ...options, ...args }, connect).pipe(
-  Command.withDescription("Connect to HOST PORT with Happy Eyeballs and print the race as a timeline.")
+  Command.withDescription("Connect to HOST PORT and print the race")
 )

@@ -29,6 +29,7 @@ import * as Scope from "effect/Scope"
 import type * as Net from "node:net"
 import { ExitCode, Failed } from "./internal/exit.js"
 import * as fixtures from "./internal/fixtures.js"
+import * as help from "./internal/help.js"
 import * as race from "./internal/race.js"
 import * as Timeline from "./Timeline.js"
 
@@ -102,14 +103,8 @@ const introduction = (port: number, parked: number, refusal: string) => [
   ""
 ]
 
-/** Words in lines of at most `width` characters. */
-const wrap = (text: string, width = 92): ReadonlyArray<string> =>
-  text.split(" ").reduce<Array<string>>((lines, word) => {
-    const last = lines.length - 1
-    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] = `${lines[last]} ${word}`
-    else lines.push(word)
-    return lines
-  }, [])
+/** Words in lines of at most 92 characters. */
+const wrap = (text: string): ReadonlyArray<string> => help.wrap(text, 92)
 
 /**
  * A silent race over the same stage first, with every attempt at once: the timeline then shows
@@ -213,5 +208,5 @@ export const demo: Effect.Effect<void, Failed> = Effect.gen(function*() {
  * @category commands
  */
 export const command = Command.make("demo", {}, () => demo).pipe(
-  Command.withDescription("Race on loopback: a refused, a stalled and a working address (offline, ~1 s).")
+  Command.withDescription("Watch a staged race on loopback (offline, ~1 s)")
 )
