@@ -32,6 +32,20 @@ import * as race from "./internal/race.js"
 const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
 const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
 
+/** `node:dns`'s default number of tries, which `NodeGetAddrInfo.layerDns` keeps. */
+const defaultDnsTries = 4
+
+/**
+ * How long `connect` waits for a connection, in ms, unless `--timeout` says otherwise: long
+ * enough for a slow network and for the kernel to give up on a hung attempt's SYNs (about
+ * 130 s on Linux is not a wait a user sits through), short enough that a command line does not
+ * look hung.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_TIMEOUT = 30_000
+
 const millisOption = (name: string, description: string) =>
   Options.text(name).pipe(
     Options.withPseudoName("MS"),
@@ -95,6 +109,18 @@ export const options = {
     Options.optional,
     Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.dnsServer)))
   ),
+  dnsTimeout: Options.text("dns-timeout").pipe(
+    Options.withPseudoName("MS"),
+    Options.withDescription("DNS: how long each try waits (default c-ares's)"),
+    Options.mapEffect(parse.check((text) => parse.millis("--dns-timeout", text, parse.MAX_INT32))),
+    Options.optional
+  ),
+  dnsTries: Options.text("dns-tries").pipe(
+    Options.withPseudoName("N"),
+    Options.withDescription(`DNS: tries per server (default ${defaultDnsTries})`),
+    Options.mapEffect(parse.check((text) => parse.count("--dns-tries", text, parse.MAX_INT32))),
+    Options.optional
+  ),
   tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS")),
   servername: Options.text("servername").pipe(
     Options.withPseudoName("NAME"),
@@ -107,7 +133,12 @@ export const options = {
   handshakeInAttempt: Options.boolean("handshake-in-attempt").pipe(
     Options.withDescription("TLS handshake inside each attempt (implies --tls)")
   ),
-  timeout: millisOption("timeout", "Give up after this long (default: no limit)"),
+  timeout: Options.text("timeout").pipe(
+    Options.withPseudoName("MS|none"),
+    Options.withDescription(`Give up after this long, or none (default ${DEFAULT_TIMEOUT})`),
+    Options.mapEffect(parse.check((text) => parse.millisOrNone("--timeout", text))),
+    Options.withDefault(DEFAULT_TIMEOUT)
+  ),
   json: Options.boolean("json").pipe(
     Options.withDescription("Print one JSON object instead of the timeline")
   )
@@ -159,17 +190,29 @@ const tlsOf = (config: Config): true | Tls.ConnectionOptions | undefined => {
   return !wanted ? undefined : Object.keys(options).length === 0 ? true : options
 }
 
-/** `--dns-server` implies the DNS resolver; asking for the system one as well is a mistake. */
+/** The DNS resolver's options given, by flag: each implies `--resolver dns`. */
+const dnsFlagsOf = (config: Config): ReadonlyArray<string> => [
+  ...(config.dnsServer.length > 0 ? ["--dns-server"] : []),
+  ...(Option.isSome(config.dnsTimeout) ? ["--dns-timeout"] : []),
+  ...(Option.isSome(config.dnsTries) ? ["--dns-tries"] : [])
+]
+
+const resolverKindOf = (config: Config) =>
+  Option.getOrElse(config.resolver, () => dnsFlagsOf(config).length > 0 ? "dns" : "system")
+
+/** The DNS flags imply the DNS resolver; asking for the system one as well is a mistake. */
 const resolverOf = (config: Config): Effect.Effect<Layer.Layer<GetAddrInfo.GetAddrInfo>, UsageError> => {
-  const kind = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
-  if (kind === "system" && config.dnsServer.length > 0) {
-    return Effect.fail(new UsageError({ message: "--dns-server needs --resolver dns (or no --resolver)" }))
+  const [dnsFlag] = dnsFlagsOf(config)
+  if (resolverKindOf(config) === "system") {
+    return dnsFlag === undefined ?
+      Effect.succeed(NodeGetAddrInfo.layer) :
+      Effect.fail(new UsageError({ message: `${dnsFlag} needs --resolver dns (or no --resolver)` }))
   }
-  return Effect.succeed(
-    kind === "system" ?
-      NodeGetAddrInfo.layer :
-      NodeGetAddrInfo.layerDns(config.dnsServer.length > 0 ? { servers: config.dnsServer } : {})
-  )
+  return Effect.succeed(NodeGetAddrInfo.layerDns({
+    ...(config.dnsServer.length > 0 ? { servers: config.dnsServer } : {}),
+    ...Option.match(config.dnsTimeout, { onNone: () => ({}), onSome: (ms) => ({ timeout: Duration.millis(ms) }) }),
+    ...Option.match(config.dnsTries, { onNone: () => ({}), onSome: (tries) => ({ tries }) })
+  }))
 }
 
 /** The first line, before the race: what is being tried and with which settings. */
@@ -208,15 +251,14 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
       ...(tls === undefined ? {} : { tls, handshakeInAttempt: config.handshakeInAttempt })
     } satisfies NodeHappyEyeballs.ConnectOptions
     if (!config.json) {
-      const resolver = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
-      yield* Console.log(describe(config, family, delay, tls !== undefined, resolver))
+      yield* Console.log(describe(config, family, delay, tls !== undefined, resolverKindOf(config)))
     }
     const outcome = yield* race.run({
       host: config.host,
       port: config.port,
       options,
       delay,
-      timeout: Option.getOrUndefined(config.timeout),
+      timeout: config.timeout ?? undefined,
       json: config.json
     }).pipe(Effect.scoped, Effect.provide(layer))
     if (outcome.winner === undefined) return yield* new Failed({ code: ExitCode.failed })

@@ -35,7 +35,7 @@ describe("stagger: bad command lines", () => {
     [["connect", "--resolver", "magic", "example.test", "80"], "--resolver: expected 'system' or 'dns', got 'magic'"],
     [
       ["connect", "--timeout", "1s", "example.test", "80"],
-      "--timeout: expected a number of milliseconds (0 or more), got '1s'"
+      "--timeout: expected milliseconds (0 or more) or 'none', got '1s'"
     ],
     [["connect", "example.test", "0"], "PORT: expected a port number from 1 to 65535, got '0'"],
     [["connect", "example.test", "http"], "PORT: expected a port number from 1 to 65535, got 'http'"],
@@ -46,6 +46,18 @@ describe("stagger: bad command lines", () => {
     [
       ["connect", "--resolver", "system", "--dns-server", "192.0.2.53", "example.test", "80"],
       "--dns-server needs --resolver dns"
+    ],
+    [
+      ["connect", "--resolver", "system", "--dns-timeout", "200", "example.test", "80"],
+      "--dns-timeout needs --resolver dns"
+    ],
+    [
+      ["connect", "--dns-tries", "0", "example.test", "80"],
+      "--dns-tries: expected a whole number from 1 to 2147483647"
+    ],
+    [
+      ["connect", "--dns-timeout", "3000000000", "example.test", "80"],
+      "--dns-timeout: expected a number of milliseconds (0 to 2147483647), got '3000000000'"
     ]
   ])("%j: a message and the usage, exit 2", ([args, message]) =>
     Effect.gen(function*() {

@@ -18,13 +18,26 @@ const invalid = (message: string) => ValidationError.invalidValue(HelpDoc.p(mess
 const fromEither = <A>(result: Either.Either<A, string>): Effect.Effect<A, ValidationError.ValidationError> =>
   Either.match(result, { onLeft: (message) => Effect.fail(invalid(message)), onRight: Effect.succeed })
 
+/** `from` to `max`, or the words for no upper bound. */
+const range = (from: number, max: number, unbounded: string) =>
+  max === Number.MAX_SAFE_INTEGER ? unbounded : `${from === 0 ? "0 to" : `from ${from} to`} ${max}`
+
 const MILLIS = /^\d+(\.\d+)?$/
 
-/** A number of milliseconds, at least 0: `250`, `12.5`. */
-export const millis = (option: string, text: string): Either.Either<number, string> =>
-  MILLIS.test(text) && Number.isFinite(Number(text)) ?
+/** The largest value `node:dns` takes for a timeout in ms or a number of tries (an int32). */
+export const MAX_INT32 = 2 ** 31 - 1
+
+/** A number of milliseconds, at least 0 and at most `max`: `250`, `12.5`. */
+export const millis = (option: string, text: string, max = Number.MAX_SAFE_INTEGER): Either.Either<number, string> =>
+  MILLIS.test(text) && Number(text) <= max ?
     Either.right(Number(text)) :
-    Either.left(`${option}: expected a number of milliseconds (0 or more), got '${text}'`)
+    Either.left(`${option}: expected a number of milliseconds (${range(0, max, "0 or more")}), got '${text}'`)
+
+/** Milliseconds, or `none` for no limit (`null`). */
+export const millisOrNone = (option: string, text: string): Either.Either<number | null, string> =>
+  text === "none" ?
+    Either.right(null) :
+    Either.mapLeft(millis(option, text), () => `${option}: expected milliseconds (0 or more) or 'none', got '${text}'`)
 
 /** The Connection Attempt Delay: milliseconds, or `none` for one attempt at a time. */
 export const delay = (text: string): Either.Either<number | null, string> =>
@@ -37,11 +50,11 @@ export const family = (text: string): Either.Either<0 | 4 | 6, string> =>
     Either.right(6) :
     Either.left(`--family: expected 0 (both), 4 or 6, got '${text}'`)
 
-/** A count of at least 1. */
-export const count = (option: string, text: string): Either.Either<number, string> =>
-  /^\d+$/.test(text) && Number(text) >= 1 ?
+/** A count of at least 1 and at most `max`. */
+export const count = (option: string, text: string, max = Number.MAX_SAFE_INTEGER): Either.Either<number, string> =>
+  /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max ?
     Either.right(Number(text)) :
-    Either.left(`${option}: expected a whole number of at least 1, got '${text}'`)
+    Either.left(`${option}: expected a whole number ${range(1, max, "of at least 1")}, got '${text}'`)
 
 /** `HOST`: not empty; an IPv6 literal may be bracketed, as in a URL (the brackets are not part of it). */
 export const host = (text: string): Either.Either<string, string> => {

@@ -16,6 +16,7 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
@@ -154,10 +155,10 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
 
     const start = yield* Clock.currentTimeNanos
     const connect = NodeHappyEyeballs.createConnectedSock(race.host, race.port, { ...race.options, onEvent })
-    const bounded = race.timeout === undefined ? connect : Effect.raceFirst(
-      connect,
-      Effect.zipRight(Effect.sleep(race.timeout), Effect.fail(new Timeout({ ms: race.timeout })))
-    )
+    const timeout = race.timeout
+    const bounded = timeout === undefined ?
+      connect :
+      Effect.timeoutFail(connect, { duration: Duration.millis(timeout), onTimeout: () => new Timeout({ ms: timeout }) })
     const result = yield* Effect.either(bounded).pipe(
       Effect.onInterrupt(() =>
         Effect.zipRight(printing.withPermits(1)(flush("interrupted")), Console.error("stagger: interrupted"))
