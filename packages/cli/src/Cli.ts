@@ -24,6 +24,7 @@ import * as Demo from "./Demo.js"
 import * as argv from "./internal/argv.js"
 import * as exit from "./internal/exit.js"
 import * as help from "./internal/help.js"
+import * as parse from "./internal/options.js"
 
 /**
  * The version `stagger --version` prints.
@@ -174,7 +175,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
   const unknown = unknownOption(args)
   if (unknown !== undefined) {
     const hint = unknown.suggestion === undefined ? "" : ` (did you mean ${unknown.suggestion}?)`
-    return usageError(args, `unknown option '${unknown.option}'${hint}`)
+    return usageError(args, `unknown option ${parse.quoted(unknown.option)}${hint}`)
   }
   return app(["node", "stagger", ...args]).pipe(
     Effect.as<number>(exit.ExitCode.ok),
@@ -190,7 +191,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       const defect = Cause.dieOption(cause)
       // A value the library refused where the CLI did not check it (a defect of NodeGetAddrInfo.layerDns).
       if (Option.isSome(defect) && Cause.isIllegalArgumentException(defect.value)) {
-        return usageError(args, defect.value.message)
+        return usageError(args, parse.inFlags(defect.value.message))
       }
       return Effect.as(
         Console.error(`stagger: internal error, please report it:\n${Cause.pretty(cause)}`),

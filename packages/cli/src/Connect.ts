@@ -22,7 +22,7 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Tls from "node:tls"
 import { ExitCode, Failed, UsageError } from "./internal/exit.js"
@@ -98,7 +98,7 @@ export const options = {
     Options.mapEffect(parse.check((text) =>
       text === "system" || text === "dns" ?
         Either.right(text) :
-        Either.left(`--resolver: expected 'system' or 'dns', got '${text}'`)
+        Either.left(`--resolver: expected 'system' or 'dns', got ${parse.quoted(text)}`)
     )),
     Options.optional
   ),
@@ -250,6 +250,8 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
       ...Option.match(config.firstFamilyCount, { onNone: () => ({}), onSome: (n) => ({ firstAddressFamilyCount: n }) }),
       ...(tls === undefined ? {} : { tls, handshakeInAttempt: config.handshakeInAttempt })
     } satisfies NodeHappyEyeballs.ConnectOptions
+    // Built before the first line, so that options the layer refuses are reported before it.
+    const resolver = yield* Layer.build(layer)
     if (!config.json) {
       yield* Console.log(describe(config, family, delay, tls !== undefined, resolverKindOf(config)))
     }
@@ -260,9 +262,9 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
       delay,
       timeout: config.timeout ?? undefined,
       json: config.json
-    }).pipe(Effect.scoped, Effect.provide(layer))
+    }).pipe(Effect.scoped, Effect.provide(resolver))
     if (outcome.winner === undefined) return yield* new Failed({ code: ExitCode.failed })
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * The `connect` subcommand.

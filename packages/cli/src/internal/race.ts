@@ -26,6 +26,7 @@ import * as Tls from "node:tls"
 import * as Json from "../Json.js"
 import * as Timeline from "../Timeline.js"
 import { UsageError } from "./exit.js"
+import * as parse from "./options.js"
 
 /** What to connect to and how, and how to tell it. */
 export interface Race {
@@ -169,7 +170,7 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
     )
     const ms = yield* millisSince(start)
     if (Either.isLeft(result) && Cause.isIllegalArgumentException(result.left)) {
-      return yield* new UsageError({ message: result.left.message })
+      return yield* new UsageError({ message: parse.inFlags(result.left.message) })
     }
     const all = yield* Ref.get(events)
     const outcome: Outcome = {
