@@ -16,6 +16,7 @@ import * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import * as Resolver from "@effect-stagger/core/Resolver"
+import * as Timeline from "@effect-stagger/core/Timeline"
 import type * as Trace from "@effect-stagger/core/Trace"
 import * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
 import * as Command from "@effect/cli/Command"
@@ -31,7 +32,6 @@ import { ExitCode, Failed } from "./internal/exit.js"
 import * as fixtures from "./internal/fixtures.js"
 import * as help from "./internal/help.js"
 import * as race from "./internal/race.js"
-import * as Timeline from "./Timeline.js"
 
 /**
  * The demo's host name (`.test` is reserved for testing, RFC 6761) and its addresses.
