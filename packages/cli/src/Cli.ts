@@ -7,9 +7,11 @@
  *
  * @since 0.1.0
  */
+import * as Args from "@effect/cli/Args"
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
 import * as Usage from "@effect/cli/Usage"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Doc from "@effect/printer/Doc"
@@ -21,6 +23,8 @@ import * as Connect from "./Connect.js"
 import * as Demo from "./Demo.js"
 import * as argv from "./internal/argv.js"
 import * as exit from "./internal/exit.js"
+import * as help from "./internal/help.js"
+import * as parse from "./internal/options.js"
 
 /**
  * The version `stagger --version` prints.
@@ -66,10 +70,11 @@ const plain = (usage: Usage.Usage) =>
   Doc.render(Doc.unAnnotate(HelpDoc.toAnsiDoc(Usage.getHelp(usage))), { style: "pretty" }).trim()
 
 /** Splits a usage line into lines of at most `width`, between options, never inside `[...]`. */
-const wrapUsage = (line: string, width = 100): ReadonlyArray<string> => {
+const wrapUsage = (line: string, width = help.WIDTH): ReadonlyArray<string> => {
   const words: Array<string> = []
   let depth = 0
-  for (const part of line.split(" ")) {
+  // `[(-4, --ipv4)]` as git writes it: `[-4|--ipv4]`.
+  for (const part of line.replace(/\((-\w), (--[\w-]+)\)/g, "$1|$2").split(" ")) {
     if (depth > 0) words[words.length - 1] += ` ${part}`
     else words.push(part)
     depth += (part.match(/[[(]/g) ?? []).length - (part.match(/[\])]/g) ?? []).length
@@ -94,6 +99,44 @@ export const usage = (args: ReadonlyArray<string>): string => {
     (["connect", "demo"] as const).flatMap((c) => wrapUsage(`usage: stagger ${plain(usageOf(c))}`)) :
     wrapUsage(`usage: stagger ${plain(usageOf(sub))}`)
   return [...lines, `Run 'stagger ${sub === undefined ? "" : `${sub} `}--help' for what each option does.`].join("\n")
+}
+
+/**
+ * The help of the subcommand the words name, or of `stagger` itself: plain text in 80
+ * columns, from the options' own descriptions (see `internal/help.ts`).
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const helpText = (args: ReadonlyArray<string>): string => {
+  const sub = subcommandOf(args)
+  if (sub === "connect") {
+    return help.ofCommand({
+      name: "connect",
+      description: help.descriptionOf(Connect.command),
+      options: Options.getHelp(Options.all(Connect.options)),
+      args: Args.getHelp(Args.all(Connect.args))
+    })
+  }
+  if (sub === "demo") {
+    return help.ofCommand({
+      name: "demo",
+      description: help.descriptionOf(Demo.command),
+      options: HelpDoc.empty,
+      args: HelpDoc.empty
+    })
+  }
+  return help.ofRoot(help.descriptionOf(command), [
+    { names: "connect HOST PORT", description: help.descriptionOf(Connect.command) },
+    { names: "demo", description: help.descriptionOf(Demo.command) }
+  ])
+}
+
+/** Whether the words ask for help: no words at all, or `-h` or `--help` before any `--`. */
+const helpRequested = (args: ReadonlyArray<string>) => {
+  const end = args.indexOf("--")
+  const options = end < 0 ? args : args.slice(0, end)
+  return args.length === 0 || options.includes("--help") || options.includes("-h")
 }
 
 /** The message (unless `@effect/cli` has printed it, with a blank line after), then the usage. */
@@ -128,10 +171,11 @@ const unknownOption = (args: ReadonlyArray<string>) => {
  * @category running
  */
 export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> => {
+  if (helpRequested(args)) return Effect.as(Console.log(helpText(args)), exit.ExitCode.ok)
   const unknown = unknownOption(args)
   if (unknown !== undefined) {
     const hint = unknown.suggestion === undefined ? "" : ` (did you mean ${unknown.suggestion}?)`
-    return usageError(args, `unknown option '${unknown.option}'${hint}`)
+    return usageError(args, `unknown option ${parse.quoted(unknown.option)}${hint}`)
   }
   return app(["node", "stagger", ...args]).pipe(
     Effect.as<number>(exit.ExitCode.ok),
@@ -147,7 +191,7 @@ export const run = (args: ReadonlyArray<string>): Effect.Effect<number, never, C
       const defect = Cause.dieOption(cause)
       // A value the library refused where the CLI did not check it (a defect of NodeGetAddrInfo.layerDns).
       if (Option.isSome(defect) && Cause.isIllegalArgumentException(defect.value)) {
-        return usageError(args, defect.value.message)
+        return usageError(args, parse.inFlags(defect.value.message))
       }
       return Effect.as(
         Console.error(`stagger: internal error, please report it:\n${Cause.pretty(cause)}`),

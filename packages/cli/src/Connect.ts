@@ -22,12 +22,29 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Tls from "node:tls"
 import { ExitCode, Failed, UsageError } from "./internal/exit.js"
 import * as parse from "./internal/options.js"
 import * as race from "./internal/race.js"
+
+const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
+const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
+
+/** `node:dns`'s default number of tries, which `NodeGetAddrInfo.layerDns` keeps. */
+const defaultDnsTries = 4
+
+/**
+ * How long `connect` waits for a connection, in ms, unless `--timeout` says otherwise: long
+ * enough for a slow network and for the kernel to give up on a hung attempt's SYNs (about
+ * 130 s on Linux is not a wait a user sits through), short enough that a command line does not
+ * look hung.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_TIMEOUT = 30_000
 
 const millisOption = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -46,78 +63,84 @@ const millisOption = (name: string, description: string) =>
 export const options = {
   delay: Options.text("delay").pipe(
     Options.withPseudoName("MS|none"),
-    Options.withDescription(
-      "Connection Attempt Delay: start the next attempt this many ms after the last one started " +
-        "(or as soon as it fails). 'none': one attempt at a time. Default 250."
-    ),
+    Options.withDescription(`Connection Attempt Delay, or none (default ${defaultDelay})`),
     Options.mapEffect(parse.check(parse.delay)),
     Options.optional
   ),
   resolutionDelay: millisOption(
     "resolution-delay",
-    "How long an IPv4 answer that came first waits for the IPv6 one. Default 50."
+    `How long IPv4 answers wait for IPv6 (default ${defaultResolutionDelay})`
   ),
   family: Options.text("family").pipe(
     Options.withPseudoName("0|4|6"),
-    Options.withDescription("Address family: 0 for both (default), 4 or 6 for one."),
+    Options.withDescription("0: both families, 4 or 6: one only (default 0)"),
     Options.mapEffect(parse.check(parse.family)),
     Options.optional
   ),
-  ipv4: Options.boolean("ipv4").pipe(Options.withAlias("4"), Options.withDescription("Same as --family 4.")),
-  ipv6: Options.boolean("ipv6").pipe(Options.withAlias("6"), Options.withDescription("Same as --family 6.")),
+  ipv4: Options.boolean("ipv4").pipe(Options.withAlias("4"), Options.withDescription("Same as --family 4")),
+  ipv6: Options.boolean("ipv6").pipe(Options.withAlias("6"), Options.withDescription("Same as --family 6")),
   firstFamilyCount: Options.text("first-family-count").pipe(
     Options.withPseudoName("N"),
-    Options.withDescription("How many addresses of the first family come before the families alternate. Default 1."),
+    Options.withDescription("Addresses of the first family up front (default 1)"),
     Options.mapEffect(parse.check((text) => parse.count("--first-family-count", text))),
     Options.optional
   ),
   local: Options.text("local").pipe(
     Options.withPseudoName("ADDR"),
-    Options.withDescription(
-      "Local address to bind, optionally with a port (192.0.2.1, [2001:db8::1]:5000). Repeat for several: " +
-        "each remote address is tried from each local address of its family."
-    ),
+    Options.withDescription("Local address[:port] to bind (repeatable)"),
     Options.repeated,
     Options.optional,
     Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.localAddress)))
   ),
   resolver: Options.text("resolver").pipe(
     Options.withPseudoName("system|dns"),
-    Options.withDescription(
-      "system: getaddrinfo, as every program here resolves (default). dns: AAAA and A queries to DNS servers."
-    ),
+    Options.withDescription("system (getaddrinfo) or dns (default system)"),
     Options.mapEffect(parse.check((text) =>
       text === "system" || text === "dns" ?
         Either.right(text) :
-        Either.left(`--resolver: expected 'system' or 'dns', got '${text}'`)
+        Either.left(`--resolver: expected 'system' or 'dns', got ${parse.quoted(text)}`)
     )),
     Options.optional
   ),
   dnsServer: Options.text("dns-server").pipe(
     Options.withPseudoName("ADDR"),
-    Options.withDescription("DNS server to query (9.9.9.9, [2620:fe::fe]:53); repeatable. Implies --resolver dns."),
+    Options.withDescription("DNS server to query (repeatable; implies dns)"),
     Options.repeated,
     Options.optional,
     Options.mapEffect((texts) => Effect.forEach(Option.getOrElse(texts, () => []), parse.check(parse.dnsServer)))
   ),
-  tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS (the handshake is part of the connect).")),
+  dnsTimeout: Options.text("dns-timeout").pipe(
+    Options.withPseudoName("MS"),
+    Options.withDescription("DNS: how long each try waits (default c-ares's)"),
+    Options.mapEffect(parse.check((text) => parse.millis("--dns-timeout", text, parse.MAX_INT32))),
+    Options.optional
+  ),
+  dnsTries: Options.text("dns-tries").pipe(
+    Options.withPseudoName("N"),
+    Options.withDescription(`DNS: tries per server (default ${defaultDnsTries})`),
+    Options.mapEffect(parse.check((text) => parse.count("--dns-tries", text, parse.MAX_INT32))),
+    Options.optional
+  ),
+  tls: Options.boolean("tls").pipe(Options.withDescription("Connect with TLS")),
   servername: Options.text("servername").pipe(
     Options.withPseudoName("NAME"),
-    Options.withDescription("TLS server name (SNI, and the name the certificate must have). Implies --tls."),
+    Options.withDescription("TLS server name, when not HOST (implies --tls)"),
     Options.optional
   ),
   insecure: Options.boolean("insecure").pipe(
-    Options.withDescription("Do not verify the server's certificate. Implies --tls.")
+    Options.withDescription("Do not verify the certificate (implies --tls)")
   ),
   handshakeInAttempt: Options.boolean("handshake-in-attempt").pipe(
-    Options.withDescription(
-      "Make the TLS handshake part of each attempt (Happy Eyeballs v3): an address that accepts TCP " +
-        "but fails or stalls the handshake loses to the next. Implies --tls."
-    )
+    Options.withDescription("TLS handshake inside each attempt (implies --tls)")
   ),
-  timeout: millisOption("timeout", "Give up when no attempt has connected after this many ms. Default: none."),
+  timeout: Options.text("timeout").pipe(
+    Options.withPseudoName("MS|none"),
+    Options.withDescription(`Give up after this long, or none (default ${DEFAULT_TIMEOUT})`),
+    Options.mapEffect(parse.check((text) => parse.millisOrNone("--timeout", text))),
+    Options.withDefault(DEFAULT_TIMEOUT)
+  ),
   json: Options.boolean("json").pipe(
-    Options.withDescription("Print one JSON object (events, winner, ms, error) instead of the timeline.")
+    Options.withDescription("Print one JSON object instead of the timeline")
   )
 }
 
@@ -129,11 +152,11 @@ export const options = {
  */
 export const args = {
   host: Args.text({ name: "HOST" }).pipe(
-    Args.withDescription("Host name or IP address to connect to ([2001:db8::1] is taken as 2001:db8::1)."),
+    Args.withDescription("Host name or IP address"),
     Args.mapEffect(parse.checkArg(parse.host))
   ),
   port: Args.text({ name: "PORT" }).pipe(
-    Args.withDescription("TCP port, 1 to 65535."),
+    Args.withDescription("TCP port, 1 to 65535"),
     Args.mapEffect(parse.checkArg(parse.port))
   )
 }
@@ -145,9 +168,6 @@ export const args = {
  * @category models
  */
 export type Config = Command.Command.ParseConfig<typeof options & typeof args>
-
-const defaultDelay = Duration.toMillis(Duration.decode(HappyEyeballs.CONNECTION_ATTEMPT_DELAY))
-const defaultResolutionDelay = Duration.toMillis(Duration.decode(Resolver.RESOLUTION_DELAY))
 
 /** The family asked for, by `--family` or one of its shorthands, never two of them. */
 const familyOf = (config: Config) => {
@@ -170,17 +190,29 @@ const tlsOf = (config: Config): true | Tls.ConnectionOptions | undefined => {
   return !wanted ? undefined : Object.keys(options).length === 0 ? true : options
 }
 
-/** `--dns-server` implies the DNS resolver; asking for the system one as well is a mistake. */
+/** The DNS resolver's options given, by flag: each implies `--resolver dns`. */
+const dnsFlagsOf = (config: Config): ReadonlyArray<string> => [
+  ...(config.dnsServer.length > 0 ? ["--dns-server"] : []),
+  ...(Option.isSome(config.dnsTimeout) ? ["--dns-timeout"] : []),
+  ...(Option.isSome(config.dnsTries) ? ["--dns-tries"] : [])
+]
+
+const resolverKindOf = (config: Config) =>
+  Option.getOrElse(config.resolver, () => dnsFlagsOf(config).length > 0 ? "dns" : "system")
+
+/** The DNS flags imply the DNS resolver; asking for the system one as well is a mistake. */
 const resolverOf = (config: Config): Effect.Effect<Layer.Layer<GetAddrInfo.GetAddrInfo>, UsageError> => {
-  const kind = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
-  if (kind === "system" && config.dnsServer.length > 0) {
-    return Effect.fail(new UsageError({ message: "--dns-server needs --resolver dns (or no --resolver)" }))
+  const [dnsFlag] = dnsFlagsOf(config)
+  if (resolverKindOf(config) === "system") {
+    return dnsFlag === undefined ?
+      Effect.succeed(NodeGetAddrInfo.layer) :
+      Effect.fail(new UsageError({ message: `${dnsFlag} needs --resolver dns (or no --resolver)` }))
   }
-  return Effect.succeed(
-    kind === "system" ?
-      NodeGetAddrInfo.layer :
-      NodeGetAddrInfo.layerDns(config.dnsServer.length > 0 ? { servers: config.dnsServer } : {})
-  )
+  return Effect.succeed(NodeGetAddrInfo.layerDns({
+    ...(config.dnsServer.length > 0 ? { servers: config.dnsServer } : {}),
+    ...Option.match(config.dnsTimeout, { onNone: () => ({}), onSome: (ms) => ({ timeout: Duration.millis(ms) }) }),
+    ...Option.match(config.dnsTries, { onNone: () => ({}), onSome: (tries) => ({ tries }) })
+  }))
 }
 
 /** The first line, before the race: what is being tried and with which settings. */
@@ -218,20 +250,21 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
       ...Option.match(config.firstFamilyCount, { onNone: () => ({}), onSome: (n) => ({ firstAddressFamilyCount: n }) }),
       ...(tls === undefined ? {} : { tls, handshakeInAttempt: config.handshakeInAttempt })
     } satisfies NodeHappyEyeballs.ConnectOptions
+    // Built before the first line, so that options the layer refuses are reported before it.
+    const resolver = yield* Layer.build(layer)
     if (!config.json) {
-      const resolver = Option.getOrElse(config.resolver, () => config.dnsServer.length > 0 ? "dns" : "system")
-      yield* Console.log(describe(config, family, delay, tls !== undefined, resolver))
+      yield* Console.log(describe(config, family, delay, tls !== undefined, resolverKindOf(config)))
     }
     const outcome = yield* race.run({
       host: config.host,
       port: config.port,
       options,
       delay,
-      timeout: Option.getOrUndefined(config.timeout),
+      timeout: config.timeout ?? undefined,
       json: config.json
-    }).pipe(Effect.scoped, Effect.provide(layer))
+    }).pipe(Effect.scoped, Effect.provide(resolver))
     if (outcome.winner === undefined) return yield* new Failed({ code: ExitCode.failed })
-  })
+  }).pipe(Effect.scoped)
 
 /**
  * The `connect` subcommand.
@@ -240,5 +273,5 @@ export const connect = (config: Config): Effect.Effect<void, UsageError | Failed
  * @category commands
  */
 export const command = Command.make("connect", { ...options, ...args }, connect).pipe(
-  Command.withDescription("Connect to HOST PORT with Happy Eyeballs and print the race as a timeline.")
+  Command.withDescription("Connect to HOST PORT and print the race")
 )

@@ -16,6 +16,7 @@ import * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import * as Resolver from "@effect-stagger/core/Resolver"
+import * as Timeline from "@effect-stagger/core/Timeline"
 import type * as Trace from "@effect-stagger/core/Trace"
 import * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
 import * as Command from "@effect/cli/Command"
@@ -29,8 +30,8 @@ import * as Scope from "effect/Scope"
 import type * as Net from "node:net"
 import { ExitCode, Failed } from "./internal/exit.js"
 import * as fixtures from "./internal/fixtures.js"
+import * as help from "./internal/help.js"
 import * as race from "./internal/race.js"
-import * as Timeline from "./Timeline.js"
 
 /**
  * The demo's host name (`.test` is reserved for testing, RFC 6761) and its addresses.
@@ -102,14 +103,8 @@ const introduction = (port: number, parked: number, refusal: string) => [
   ""
 ]
 
-/** Words in lines of at most `width` characters. */
-const wrap = (text: string, width = 92): ReadonlyArray<string> =>
-  text.split(" ").reduce<Array<string>>((lines, word) => {
-    const last = lines.length - 1
-    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] = `${lines[last]} ${word}`
-    else lines.push(word)
-    return lines
-  }, [])
+/** Words in lines of at most 92 characters. */
+const wrap = (text: string): ReadonlyArray<string> => help.wrap(text, 92)
 
 /**
  * A silent race over the same stage first, with every attempt at once: the timeline then shows
@@ -213,5 +208,5 @@ export const demo: Effect.Effect<void, Failed> = Effect.gen(function*() {
  * @category commands
  */
 export const command = Command.make("demo", {}, () => demo).pipe(
-  Command.withDescription("Race on loopback: a refused, a stalled and a working address (offline, ~1 s).")
+  Command.withDescription("Watch a staged race on loopback (offline, ~1 s)")
 )

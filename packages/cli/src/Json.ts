@@ -10,9 +10,9 @@
  * @since 0.1.0
  */
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
+import * as Timeline from "@effect-stagger/core/Timeline"
 import type * as Trace from "@effect-stagger/core/Trace"
 import * as Predicate from "effect/Predicate"
-import * as Timeline from "./Timeline.js"
 
 /**
  * A JSON value.

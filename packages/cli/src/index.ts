@@ -56,26 +56,3 @@ export * as Demo from "./Demo.js"
  * @since 0.1.0
  */
 export * as Json from "./Json.js"
-
-/**
- * A connect's `Trace.Event`s as a readable timeline, the way `curl -v` tells a connection's
- * story: one aligned line per event, times in milliseconds since the connect started.
- *
- * ```text
- *     0.4 ms  dns  IPv4       127.0.0.2, 127.0.0.3
- *    20.9 ms  dns  IPv6       ::1
- *    21.2 ms  #0   start      [::1]:41235
- *    21.6 ms  #0   failed     [::1]:41235  ECONNREFUSED
- *    21.8 ms  #1   start      127.0.0.2:41235  (#0 failed)
- *   272.0 ms  #2   start      127.0.0.3:41235  (250 ms after #1)
- *   272.5 ms  #2   connected  127.0.0.3:41235
- *   272.6 ms  #1   cancelled  127.0.0.2:41235  (another attempt won)
- * ```
- *
- * Each start after the first says why it started then: its predecessor failed, the
- * Connection Attempt Delay passed, or its address had only just been resolved. The formatter
- * is a pure fold over the events (`step`), so the CLI prints each line as the event happens.
- *
- * @since 0.1.0
- */
-export * as Timeline from "./Timeline.js"

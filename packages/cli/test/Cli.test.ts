@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Path from "node:path"
+import * as parse from "../src/internal/options.js"
 import { stagger } from "./support/run.js"
 
 const usageLine = /^usage: stagger connect \[--delay MS\|none\]/m
@@ -35,7 +36,7 @@ describe("stagger: bad command lines", () => {
     [["connect", "--resolver", "magic", "example.test", "80"], "--resolver: expected 'system' or 'dns', got 'magic'"],
     [
       ["connect", "--timeout", "1s", "example.test", "80"],
-      "--timeout: expected a number of milliseconds (0 or more), got '1s'"
+      "--timeout: expected milliseconds (0 or more) or 'none', got '1s'"
     ],
     [["connect", "example.test", "0"], "PORT: expected a port number from 1 to 65535, got '0'"],
     [["connect", "example.test", "http"], "PORT: expected a port number from 1 to 65535, got 'http'"],
@@ -46,6 +47,18 @@ describe("stagger: bad command lines", () => {
     [
       ["connect", "--resolver", "system", "--dns-server", "192.0.2.53", "example.test", "80"],
       "--dns-server needs --resolver dns"
+    ],
+    [
+      ["connect", "--resolver", "system", "--dns-timeout", "200", "example.test", "80"],
+      "--dns-timeout needs --resolver dns"
+    ],
+    [
+      ["connect", "--dns-tries", "0", "example.test", "80"],
+      "--dns-tries: expected a whole number from 1 to 2147483647"
+    ],
+    [
+      ["connect", "--dns-timeout", "3000000000", "example.test", "80"],
+      "--dns-timeout: expected a number of milliseconds (0 to 2147483647), got '3000000000'"
     ]
   ])("%j: a message and the usage, exit 2", ([args, message]) =>
     Effect.gen(function*() {
@@ -74,6 +87,46 @@ describe("stagger: bad command lines", () => {
       expect(stdout).toContain("--handshake-in-attempt")
       expect(stdout).toContain("Connection Attempt Delay")
     }))
+})
+
+describe("stagger connect: every flag's error names the flag, before any output", () => {
+  const huge = "9".repeat(400) // named "9999... (400 characters)" in the test names
+  // `localhost` resolves, so a value that only the library would refuse reaches it.
+  it.effect.each([
+    ["--first-family-count", huge, "--first-family-count: expected a whole number of at least 1, got '9999"],
+    ["--first-family-count", "1e3", "--first-family-count: expected a whole number of at least 1, got '1e3'"],
+    ["--delay", huge, "--delay: expected milliseconds (0 or more) or 'none', got '9999"],
+    ["--resolution-delay", huge, "--resolution-delay: expected a number of milliseconds (0 or more), got '9999"],
+    ["--timeout", huge, "--timeout: expected milliseconds (0 or more) or 'none', got '9999"],
+    ["--dns-timeout", huge, "--dns-timeout: expected a number of milliseconds (0 to 2147483647), got '9999"],
+    ["--dns-tries", huge, "--dns-tries: expected a whole number from 1 to 2147483647, got '9999"],
+    ["--dns-server", "127.0.0.1:0", "--dns-server: expected a port from 1 to 65535, got '127.0.0.1:0'"],
+    ["--dns-server", "[::1]:0", "--dns-server: expected a port from 1 to 65535, got '[::1]:0'"],
+    ["--local", "127.0.0.1:65536", "--local: expected an IP address, optionally with a port"],
+    ["--local", huge, "--local: expected an IP address, optionally with a port"],
+    ["--family", huge, "--family: expected 0 (both), 4 or 6, got '9999"],
+    ["--resolver", huge, "--resolver: expected 'system' or 'dns', got '9999"]
+  ].map(([flag, value, message]): readonly [string, string, string, string] => [
+    flag,
+    value === huge ? "9999... (400 characters)" : value,
+    value,
+    message
+  ]))("%s %s", ([flag, _name, value, message]) =>
+    Effect.gen(function*() {
+      const { code, stderr, stdout } = yield* stagger("connect", flag, value, "localhost", "9")
+      expect(code).toBe(2)
+      expect(stdout).toBe("")
+      const [first] = stderr.split("\n")
+      expect(first).toContain(message)
+      expect(first.length).toBeLessThanOrEqual(120)
+    }))
+
+  it("a value only the library refuses is reported with the flag's name", () => {
+    expect(parse.inFlags("firstAddressFamilyCount must be an integer of at least 1, got Infinity"))
+      .toBe("--first-family-count must be an integer of at least 1, got Infinity")
+    expect(parse.inFlags("NodeGetAddrInfo.layerDns: tries must be an integer of at least 1, got 0"))
+      .toBe("--dns-tries must be an integer of at least 1, got 0")
+  })
 })
 
 describe("stagger connect: the family asked for", () => {

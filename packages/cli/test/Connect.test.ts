@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as fixtures from "../src/internal/fixtures.js"
 import { stagger } from "./support/run.js"
-import { listener, refusedPort } from "./support/servers.js"
+import { listener, refusedPort, silentDnsServer } from "./support/servers.js"
 
 const timeline = /^ +\d+\.\d ms {2}/
 
@@ -104,4 +104,34 @@ describe("stagger connect", () => {
         `  #0  127.0.0.2:${port}  (timed out)`
       ])
     }).pipe(Effect.orDie), { timeout: 30_000 })
+
+  it.scopedLive(
+    "--dns-timeout and --dns-tries: a DNS server that never answers fails fast",
+    () =>
+      Effect.gen(function*() {
+        const port = yield* silentDnsServer
+        const server = `127.0.0.1:${port}`
+        // Without them, c-ares waits about 3 s for a try and tries 4 times: --timeout would end it first.
+        const { code, stderr, stdout } = yield* stagger(
+          "connect",
+          ...["--dns-server", server, "--dns-timeout", "200", "--dns-tries", "1", "--timeout", "2000"],
+          "example.test",
+          "80"
+        )
+        expect(code).toBe(1)
+        expect(stdout.split("\n")[0]).toBe(
+          "* connecting to example.test:80, both families, delay 250 ms, resolution delay 50 ms, dns resolver"
+        )
+        expect(stderr.split("\n")[0]).toMatch(/^stagger: could not resolve example\.test: .*ETIMEOUT/)
+      }),
+    { timeout: 30_000 }
+  )
+
+  it.effect("--timeout has a default, which --help states", () =>
+    Effect.gen(function*() {
+      const { stdout } = yield* stagger("connect", "--help")
+      expect(stdout).toMatch(/^ {6}--timeout MS\|none {7}.*\(default 30000\)$/m)
+      expect(stdout).toMatch(/^ {6}--dns-timeout MS {8}\S/m)
+      expect(stdout).toMatch(/^ {6}--dns-tries N {11}.*\(default 4\)$/m)
+    }))
 })

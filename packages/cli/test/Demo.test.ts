@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { spawn } from "./support/process.js"
 import { stagger } from "./support/run.js"
 
 describe("stagger demo", () => {
@@ -29,4 +30,16 @@ describe("stagger demo", () => {
       expect(stdout).toContain(`* sent "hello", the echo server answered "hello"`)
       expect(stdout).toContain("What happened: IPv4 answered first but waited for IPv6")
     }), { timeout: 30_000 })
+
+  it.live(
+    "piped into a reader that closes early (`stagger demo | head -2`): a quiet exit 0",
+    () =>
+      Effect.gen(function*() {
+        const { code, signal, stderr, stdout } = yield* spawn(["demo"], { closeAfter: 2 })
+        expect(stdout).toContain("stagger demo: a Happy Eyeballs (RFC 8305) race on loopback")
+        expect(stderr).toBe("")
+        expect({ code, signal }).toEqual({ code: 0, signal: null })
+      }),
+    { timeout: 60_000 }
+  )
 })

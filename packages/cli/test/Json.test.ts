@@ -1,6 +1,6 @@
-import { Trace } from "@effect-stagger/core"
+import { Timeline, Trace } from "@effect-stagger/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Json, Timeline } from "../src/index.js"
+import { Json } from "../src/index.js"
 import { race, v6 } from "./support/events.js"
 
 describe("Json", () => {

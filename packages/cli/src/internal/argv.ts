@@ -19,10 +19,13 @@ export interface Known {
   readonly valued: ReadonlySet<string>
 }
 
-/** `@effect/cli`'s own options, accepted by every command. */
+/**
+ * The built-in options `stagger` keeps: help and the version. `@effect/cli`'s others
+ * (`--wizard`, `--completions`, `--log-level`) are unknown options here, so it never sees them.
+ */
 const builtIns: Known = {
-  flags: new Set(["-h", "--help", "--version", "--wizard"]),
-  valued: new Set(["--completions", "--log-level"])
+  flags: new Set(["-h", "--help", "--version"]),
+  valued: new Set()
 }
 
 /** The option names in a usage tree (positional arguments are named `<HOST>`, not `--x`). */

@@ -10,12 +10,14 @@ import * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as ConnectError from "@effect-stagger/core/ConnectError"
 import type * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import * as Resolver from "@effect-stagger/core/Resolver"
+import * as Timeline from "@effect-stagger/core/Timeline"
 import type * as Trace from "@effect-stagger/core/Trace"
 import * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Ref from "effect/Ref"
@@ -23,8 +25,8 @@ import type * as Scope from "effect/Scope"
 import type * as Net from "node:net"
 import * as Tls from "node:tls"
 import * as Json from "../Json.js"
-import * as Timeline from "../Timeline.js"
 import { UsageError } from "./exit.js"
+import * as parse from "./options.js"
 
 /** What to connect to and how, and how to tell it. */
 export interface Race {
@@ -154,10 +156,10 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
 
     const start = yield* Clock.currentTimeNanos
     const connect = NodeHappyEyeballs.createConnectedSock(race.host, race.port, { ...race.options, onEvent })
-    const bounded = race.timeout === undefined ? connect : Effect.raceFirst(
-      connect,
-      Effect.zipRight(Effect.sleep(race.timeout), Effect.fail(new Timeout({ ms: race.timeout })))
-    )
+    const timeout = race.timeout
+    const bounded = timeout === undefined ?
+      connect :
+      Effect.timeoutFail(connect, { duration: Duration.millis(timeout), onTimeout: () => new Timeout({ ms: timeout }) })
     const result = yield* Effect.either(bounded).pipe(
       Effect.onInterrupt(() =>
         Effect.zipRight(printing.withPermits(1)(flush("interrupted")), Console.error("stagger: interrupted"))
@@ -168,7 +170,7 @@ export const run = (race: Race): Effect.Effect<Outcome, UsageError, GetAddrInfo.
     )
     const ms = yield* millisSince(start)
     if (Either.isLeft(result) && Cause.isIllegalArgumentException(result.left)) {
-      return yield* new UsageError({ message: result.left.message })
+      return yield* new UsageError({ message: parse.inFlags(result.left.message) })
     }
     const all = yield* Ref.get(events)
     const outcome: Outcome = {

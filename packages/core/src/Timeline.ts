@@ -15,18 +15,20 @@
  *
  * Each start after the first says why it started then: its predecessor failed, the
  * Connection Attempt Delay passed, or its address had only just been resolved. The formatter
- * is a pure fold over the events (`step`), so the CLI prints each line as the event happens.
+ * is a pure fold over the events (`step`), so a program can write each line as the event
+ * happens (the `stagger` command does, and a server can log them from `onEvent`), or format a
+ * `ConnectError`'s events after the fact (`format`). Plain text unless `color` is asked for.
  *
- * @since 0.1.0
+ * @since 0.2.0
  */
-import * as AddrInfo from "@effect-stagger/core/AddrInfo"
-import * as Trace from "@effect-stagger/core/Trace"
 import * as Predicate from "effect/Predicate"
+import * as AddrInfo from "./AddrInfo.js"
+import * as Trace from "./Trace.js"
 
 /**
  * The event of the attempt that won.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export type Connected = Extract<Trace.Event, { readonly _tag: "Connected" }>
@@ -37,20 +39,23 @@ export type Connected = Extract<Trace.Event, { readonly _tag: "Connected" }>
  * - `delay`: the Connection Attempt Delay in milliseconds (`null`: one attempt at a time), to
  *   tell a start that the delay triggered.
  * - `cancelled`: why a cancelled attempt was cancelled; default `another attempt won`.
+ * - `color`: ANSI colours for what happened (`connected` green, `failed` red, `cancelled`
+ *   yellow), for a terminal; default `false`, plain text for logs and files.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
   readonly delay: number | null
   readonly cancelled?: string | undefined
+  readonly color?: boolean | undefined
 }
 
 /**
  * What the fold remembers: when each attempt started and failed, and when each address was
  * first resolved.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface State {
@@ -62,7 +67,7 @@ export interface State {
 /**
  * The state before the first event.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const initial: State = { started: new Map(), failed: new Map(), resolved: new Map() }
@@ -70,7 +75,7 @@ export const initial: State = { started: new Map(), failed: new Map(), resolved:
 /**
  * A time as the timeline shows it: milliseconds with one decimal.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const formatMillis = (ms: number): string => `${ms.toFixed(1)} ms`
@@ -88,7 +93,7 @@ const withLocal = (remote: AddrInfo.AddrInfo, local: AddrInfo.LocalAddress | und
 /**
  * The message of an error of any kind.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const messageOf = (error: unknown): string =>
@@ -119,13 +124,21 @@ const startReason = (state: State, index: number, address: string, options: Opti
   return options.delay === null ? "" : `  (${formatDuration(options.delay)} after #${index - 1})`
 }
 
-const line = (at: number, who: string, what: string, details: string) =>
-  `${formatMillis(at).padStart(10)}  ${who.padEnd(3)}  ${what.padEnd(9)}  ${details}`
+/** ANSI SGR colours of the `what` column. */
+const COLORS: { readonly [what: string]: number } = { connected: 32, failed: 31, cancelled: 33 }
+
+/** `what`, coloured when asked, padded to its column by its visible width. */
+const whatColumn = (what: string, color: boolean | undefined) =>
+  (color === true && COLORS[what] !== undefined ? `\u001b[${COLORS[what]}m${what}\u001b[39m` : what) +
+  " ".repeat(Math.max(0, 9 - what.length))
+
+const line = (at: number, who: string, what: string, details: string, color?: boolean) =>
+  `${formatMillis(at).padStart(10)}  ${who.padEnd(3)}  ${whatColumn(what, color)}  ${details}`
 
 /**
  * Formats one event, given what came before, and returns the state for the next.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const step = (state: State, event: Trace.Event, options: Options): readonly [State, string] => {
@@ -136,16 +149,16 @@ export const step = (state: State, event: Trace.Event, options: Options): readon
       const addresses = event.addresses.map((a) => a.address).join(", ")
       return [
         { ...state, resolved },
-        line(event.at, "dns", familyName(event.family), addresses === "" ? "no address" : addresses)
+        line(event.at, "dns", familyName(event.family), addresses === "" ? "no address" : addresses, options.color)
       ]
     }
     case "ResolveFailed":
-      return [state, line(event.at, "dns", familyName(event.family), `failed: ${event.error.message}`)]
+      return [state, line(event.at, "dns", familyName(event.family), `failed: ${event.error.message}`, options.color)]
     case "AttemptStarted": {
       const why = startReason(state, event.index, event.remote.address, options)
       return [
         { ...state, started: new Map(state.started).set(event.index, event.at) },
-        line(event.at, `#${event.index}`, "start", withLocal(event.remote, event.local) + why)
+        line(event.at, `#${event.index}`, "start", withLocal(event.remote, event.local) + why, options.color)
       ]
     }
     case "AttemptFailed":
@@ -155,7 +168,8 @@ export const step = (state: State, event: Trace.Event, options: Options): readon
           event.at,
           `#${event.index}`,
           "failed",
-          `${withLocal(event.remote, event.local)}  ${failureDetail(event.error, event.code)}`
+          `${withLocal(event.remote, event.local)}  ${failureDetail(event.error, event.code)}`,
+          options.color
         )
       ]
     case "AttemptCancelled":
@@ -165,11 +179,15 @@ export const step = (state: State, event: Trace.Event, options: Options): readon
           event.at,
           `#${event.index}`,
           "cancelled",
-          `${withLocal(event.remote, event.local)}  (${options.cancelled ?? "another attempt won"})`
+          `${withLocal(event.remote, event.local)}  (${options.cancelled ?? "another attempt won"})`,
+          options.color
         )
       ]
     case "Connected":
-      return [state, line(event.at, `#${event.index}`, "connected", withLocal(event.remote, event.local))]
+      return [
+        state,
+        line(event.at, `#${event.index}`, "connected", withLocal(event.remote, event.local), options.color)
+      ]
   }
 }
 
@@ -178,18 +196,24 @@ export const step = (state: State, event: Trace.Event, options: Options): readon
  *
  * @example
  * ```ts
- * import { Trace } from "@effect-stagger/core"
- * import { Timeline } from "@effect-stagger/cli"
+ * import { Timeline, Trace } from "@effect-stagger/core"
  *
- * const remote = { family: 4 as const, address: "127.0.0.1", port: 80 }
- * Timeline.format([
- *   Trace.Event.AttemptStarted({ at: 0.2, index: 0, remote, local: undefined }),
- *   Trace.Event.Connected({ at: 0.6, index: 0, remote, local: undefined })
- * ], { delay: 250 })
- * // ["    0.2 ms  #0   start      127.0.0.1:80", "    0.6 ms  #0   connected  127.0.0.1:80"]
+ * const v6 = { family: 6 as const, address: "2001:db8::1", port: 443 }
+ * const v4 = { family: 4 as const, address: "192.0.2.1", port: 443 }
+ * const text = Timeline.format([
+ *   Trace.Event.AttemptStarted({ at: 0.2, index: 0, remote: v6, local: undefined }),
+ *   Trace.Event.AttemptStarted({ at: 250.4, index: 1, remote: v4, local: undefined }),
+ *   Trace.Event.Connected({ at: 262.1, index: 1, remote: v4, local: undefined }),
+ *   Trace.Event.AttemptCancelled({ at: 262.5, index: 0, remote: v6, local: undefined, reason: "lost" })
+ * ], { delay: 250 }).join("\n")
+ * console.log(text)
+ * //     0.2 ms  #0   start      [2001:db8::1]:443
+ * //   250.4 ms  #1   start      192.0.2.1:443  (250 ms after #0)
+ * //   262.1 ms  #1   connected  192.0.2.1:443
+ * //   262.5 ms  #0   cancelled  [2001:db8::1]:443  (another attempt won)
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const format = (events: Iterable<Trace.Event>, options: Options): ReadonlyArray<string> => {
@@ -206,7 +230,7 @@ export const format = (events: Iterable<Trace.Event>, options: Options): Readonl
 /**
  * The line after a won race: which attempt connected, from where, and how long it all took.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const summary = (options: {
@@ -229,7 +253,7 @@ export const summary = (options: {
  * One line per attempt of a connect that failed, aligned: its address, then how it ended.
  * Attempts that were still running when the connect ended are shown as cancelled.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const attempts = (events: Iterable<Trace.Event>, cancelled: string): ReadonlyArray<string> => {
@@ -264,7 +288,7 @@ export const attempts = (events: Iterable<Trace.Event>, cancelled: string): Read
  * The line of a TLS handshake that failed after the race: without `handshakeInAttempt`, the
  * handshake runs on the winner of the TCP race, and has no event of its own.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category formatting
  */
 export const handshakeFailed = (at: number, winner: Connected, error: unknown): string =>
@@ -283,7 +307,7 @@ export const handshakeFailed = (at: number, winner: Connected, error: unknown): 
 /**
  * Whether an event is the winner's `Connected`.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category guards
  */
 export const isConnected = (event: Trace.Event): event is Connected => Trace.Event.$is("Connected")(event)
