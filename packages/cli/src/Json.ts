@@ -95,6 +95,14 @@ export const event = (self: Trace.Event): Json => {
     case "AttemptStarted":
     case "Connected":
       return attempt(self)
+    case "HistoryApplied":
+      return {
+        _tag: self._tag,
+        at: self.at,
+        host: self.host,
+        remembered: self.remembered === undefined ? null : address(self.remembered),
+        failed: self.failed.map(address)
+      }
   }
 }
 

@@ -188,6 +188,11 @@ export const step = (state: State, event: Trace.Event, options: Options): readon
         state,
         line(event.at, `#${event.index}`, "connected", withLocal(event.remote, event.local), options.color)
       ]
+    case "HistoryApplied": {
+      const first = event.remembered === undefined ? [] : [`${event.remembered.address} first (won last time)`]
+      const last = event.failed.length === 0 ? [] : [`${event.failed.map((a) => a.address).join(", ")} last (failed)`]
+      return [state, line(event.at, "", "history", [...first, ...last].join("; "), options.color)]
+    }
   }
 }
 

@@ -6,10 +6,11 @@
  * connect started, read from Effect's `Clock`, so under `TestClock` they are exact.
  *
  * The connect also runs in Effect spans (`stagger.connect`, `stagger.lookup`,
- * `stagger.attempt`) with the address and family as attributes and the outcome as the span's
- * exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra code. A
- * connect to an IP literal makes one attempt and no lookup: its `stagger.connect` span is the
- * only one, and carries the attempt's attributes.
+ * `stagger.attempt`) with OpenTelemetry's attribute names (`server.address`, `server.port`,
+ * `network.peer.address`, `network.peer.port`, `network.type`, `error.type`) and the outcome
+ * as the span's exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra
+ * code. `stagger.connect` also carries the winner's address, `stagger.attempts` and
+ * `stagger.attempts.failed`. A family with no records ends its lookup span without error.
  *
  * @since 0.1.0
  */
@@ -22,8 +23,8 @@ import type { ResolveError } from "./GetAddrInfo.js"
  * One thing that happened during a connect.
  *
  * - `Resolved` / `ResolveFailed`: one lookup's answer (each family's, with the concurrent
- *   resolver) or failure. An answer with no address is a `Resolved` with none, which the
- *   resolver then treats as that family failing.
+ *   resolver) or failure. A family with no records is a `Resolved` with no address; only both
+ *   families giving none is the resolver's failure.
  * - `AttemptStarted`: attempt `index` began dialling `remote`, bound to `local` if given.
  * - `AttemptFailed`: it failed with `error` (`code` is the system error code when the error has
  *   one, such as `ECONNREFUSED`).
@@ -32,6 +33,8 @@ import type { ResolveError } from "./GetAddrInfo.js"
  *   a bad local address arriving from a `localAddrs` Stream.
  * - `Connected`: attempt `index` won, told the moment it connected: before the losers'
  *   `AttemptCancelled` events, whose cancellation it caused.
+ * - `HistoryApplied` (since 0.2.0): a `History` in the context knew `host`: `remembered`, the
+ *   last winner, is attempted first, and the addresses in `failed` go behind the others.
  *
  * @since 0.1.0
  * @category models
@@ -76,6 +79,12 @@ export type Event = Data.TaggedEnum<{
     readonly remote: AddrInfo
     readonly local: LocalAddress | undefined
   }
+  HistoryApplied: {
+    readonly at: number
+    readonly host: string
+    readonly remembered: AddrInfo | undefined
+    readonly failed: ReadonlyArray<AddrInfo>
+  }
 }>
 
 /**
@@ -91,7 +100,8 @@ export type Event = Data.TaggedEnum<{
  *   AttemptStarted: (e) => `${e.at} ms: #${e.index} connecting to ${e.remote.address}`,
  *   AttemptFailed: (e) => `${e.at} ms: #${e.index} failed: ${e.code}`,
  *   AttemptCancelled: (e) => `${e.at} ms: #${e.index} cancelled (${e.reason})`,
- *   Connected: (e) => `${e.at} ms: #${e.index} connected`
+ *   Connected: (e) => `${e.at} ms: #${e.index} connected`,
+ *   HistoryApplied: (e) => `${e.at} ms: history: ${e.remembered?.address ?? "no winner"} first`
  * })
  * ```
  *

@@ -113,10 +113,11 @@ export * as Timeline from "./Timeline.js"
  * connect started, read from Effect's `Clock`, so under `TestClock` they are exact.
  *
  * The connect also runs in Effect spans (`stagger.connect`, `stagger.lookup`,
- * `stagger.attempt`) with the address and family as attributes and the outcome as the span's
- * exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra code. A
- * connect to an IP literal makes one attempt and no lookup: its `stagger.connect` span is the
- * only one, and carries the attempt's attributes.
+ * `stagger.attempt`) with OpenTelemetry's attribute names (`server.address`, `server.port`,
+ * `network.peer.address`, `network.peer.port`, `network.type`, `error.type`) and the outcome
+ * as the span's exit, so a tracer such as `@effect/opentelemetry` shows the race with no extra
+ * code. `stagger.connect` also carries the winner's address, `stagger.attempts` and
+ * `stagger.attempts.failed`. A family with no records ends its lookup span without error.
  *
  * @since 0.1.0
  */

@@ -3,7 +3,7 @@
  * to the same `host:port` tries the winner first and the failed addresses last (RFC 8305
  * section 4, Happy Eyeballs v3). Every time is virtual (`TestClock`) and exact.
  */
-import { HappyEyeballs, History } from "@effect-stagger/core"
+import { HappyEyeballs, History, Timeline, Trace } from "@effect-stagger/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
@@ -116,6 +116,33 @@ describe("History: the second connect", () => {
       yield* runFor(Effect.scoped(HappyEyeballs.connectWith({ host: "a.test", port: 443, dial })), 1000)
       yield* runFor(Effect.scoped(HappyEyeballs.connectWith({ host: "a.test", port: 443, family: 4, dial })), 1000)
       expect(starts(yield* log)).toEqual(["0 start 2001:db8::1", "1000 start 192.0.2.1"])
+    }).pipe(
+      Effect.provide(Layer.merge(
+        lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } }),
+        History.layerMemory()
+      ))
+    ))
+
+  it.effect("the trace says what history did, and the timeline shows it", () =>
+    Effect.gen(function*() {
+      const { dialer } = yield* makeDialer
+      const events: Array<Trace.Event> = []
+      const connect = Effect.scoped(HappyEyeballs.connectWith({
+        host: "example.test",
+        port: 443,
+        dial: dialer({ [v6(1).address]: { after: 1, ok: false }, [v4(1).address]: { after: 10, ok: true } }),
+        onEvent: (event) => Effect.sync(() => void events.push(event))
+      }))
+      yield* runFor(connect, 1000)
+      expect(events.filter((e) => e._tag === "HistoryApplied")).toEqual([])
+      yield* runFor(connect, 1000)
+      const applied = events.filter((e) => e._tag === "HistoryApplied")
+      expect(applied).toEqual([
+        Trace.Event.HistoryApplied({ at: 0, host: "example.test", remembered: v4(1, 443), failed: [v6(1, 443)] })
+      ])
+      expect(Timeline.format(applied, { delay: 250 }).join("\n")).toContain(
+        "history    192.0.2.1 first (won last time); 2001:db8::1 last (failed)"
+      )
     }).pipe(
       Effect.provide(Layer.merge(
         lookups({ 6: { after: 0, addresses: [v6(1)] }, 4: { after: 0, addresses: [v4(1)] } }),

@@ -17,7 +17,8 @@ const line = Trace.Event.$match({
   AttemptStarted: (e) => `${e.at} #${e.index} start ${e.remote.address}`,
   AttemptFailed: (e) => `${e.at} #${e.index} failed ${e.code}`,
   AttemptCancelled: (e) => `${e.at} #${e.index} cancelled (${e.reason})`,
-  Connected: (e) => `${e.at} #${e.index} connected ${e.remote.address}`
+  Connected: (e) => `${e.at} #${e.index} connected ${e.remote.address}`,
+  HistoryApplied: (e) => `${e.at} history ${e.remembered?.address} first`
 })
 
 describe("Trace: the race as data", () => {

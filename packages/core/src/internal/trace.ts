@@ -18,7 +18,8 @@ import type * as stagger from "./stagger.js"
  * makes a new constructor on every property access, and a connect makes several events per
  * attempt.
  */
-export const { AttemptCancelled, AttemptFailed, AttemptStarted, Connected, ResolveFailed, Resolved } = Trace.Event
+export const { AttemptCancelled, AttemptFailed, AttemptStarted, Connected, HistoryApplied, ResolveFailed, Resolved } =
+  Trace.Event
 
 export interface Recorder {
   /** Stamps an event with the time since the connect started, keeps it and reports it. */
