@@ -34,6 +34,7 @@ import * as attempt from "./attempt.js"
 import * as errors from "./errors.js"
 import * as historyOrder from "./history.js"
 import * as ip from "./ip.js"
+import * as pairs from "./pairs.js"
 import * as resolver from "./resolver.js"
 import * as stagger from "./stagger.js"
 import * as trace from "./trace.js"
@@ -104,60 +105,6 @@ const checkArguments = <C, E, R>(
     }
   })
 
-type Pair = readonly [AddrInfo, LocalAddress | undefined]
-
-const isArray = (u: unknown): u is ReadonlyArray<LocalAddress> => Array.isArray(u)
-
-/** Fix: a local address is paired only with remotes of its own family. */
-const sameFamily = (remote: AddrInfo, local: LocalAddress | undefined) =>
-  local === undefined || ip.ipFamily(local.address) === remote.family
-
-/**
- * The attempts' addresses, in order: each remote as the resolver gives it, with each local
- * address of its family in the given order (async_stagger's `product`: local addresses from a
- * Stream are pulled once, as far as needed, and replayed for every later remote).
- */
-const pairsOf = <E2, R2>(
-  remotes: stagger.Source<AddrInfo, E2, R2>,
-  locals: stagger.Source<LocalAddress, Cause.IllegalArgumentException, never> | ReadonlyArray<LocalAddress> | undefined
-): stagger.Source<Pair, E2 | Cause.IllegalArgumentException, R2> & { readonly remotesSeen: () => number } => {
-  let remotesSeen = 0
-  // The remote being paired, and its pairs with the local addresses known so far.
-  let current: AddrInfo | undefined
-  let pending: Array<Pair> = []
-  const stream = locals === undefined || isArray(locals) ? undefined : locals
-  const known: Array<LocalAddress> = locals !== undefined && isArray(locals) ? [...locals] : []
-  let allKnown = stream === undefined
-  const pull: Effect.Effect<Option.Option<Pair>, E2 | Cause.IllegalArgumentException, R2> = Effect.suspend(() => {
-    const next = pending.shift()
-    if (next !== undefined) return Effect.succeedSome(next)
-    const remote = current
-    if (remote !== undefined && stream !== undefined && !allKnown) {
-      // The current remote with the next local address not yet pulled.
-      return Effect.flatMap(stream.pull, (local) => {
-        if (Option.isNone(local)) {
-          allKnown = true
-        } else {
-          known.push(local.value)
-          if (sameFamily(remote, local.value)) pending.push([remote, local.value])
-        }
-        return pull
-      })
-    }
-    return Effect.flatMap(remotes.pull, (next) => {
-      if (Option.isNone(next)) return Effect.succeedNone
-      remotesSeen++
-      const r = current = next.value
-      pending = locals === undefined ? [[r, undefined]] : known.filter((l) => sameFamily(r, l)).map((l) => [r, l])
-      return pull
-    })
-  })
-  const ready = () =>
-    pending.length > 0 ||
-    (current !== undefined && stream !== undefined && !allKnown ? stream.ready() : remotes.ready())
-  return { pull, ready, remotesSeen: () => remotesSeen }
-}
-
 /** The reason no attempt was made, when the resolver gave no error. */
 const noAttemptMessage = (host: string, port: number, remotes: number) =>
   remotes === 0 ?
@@ -207,29 +154,41 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
       const failed = Option.getOrThrow(entry).failed
       yield* recorder.emit((at) => trace.HistoryApplied({ at, host, remembered, failed }))
     }
-    const pairs = pairsOf(Option.getOrElse(preferred, () => remotes), locals)
+    const remotePairs = pairs.pairsOf(Option.getOrElse(preferred, () => remotes), locals)
     // Each started attempt's address, in start order.
     const started: Array<AddrInfo> = []
     const attempts: stagger.Source<Effect.Effect<attempt.Connected<C>, E, R>, unknown, GetAddrInfo.GetAddrInfo> = {
       pull: Effect.map(
-        pairs.pull,
+        remotePairs.pull,
         Option.map(([remote, local]) => attempt.make(context, remote, local, started.push(remote) - 1))
       ),
-      ready: pairs.ready
+      ready: remotePairs.ready
     }
-    // One attempt to a literal has nothing to stagger: no timer.
-    const single = literal !== undefined && (args.locals === undefined || (!stagger.isStream(args.locals) &&
-      args.locals.filter((local) => sameFamily(literal, local)).length <= 1))
-    const race = stagger.race(
-      attempts,
-      single ? Option.none() : args.delay,
-      // The win is told in the winner's fiber, before any loser is cancelled.
-      ({ index, local, remote }) =>
-        Effect.zipRight(
-          Ref.set(context.won, true),
-          recorder.emit((at) => trace.Connected({ at, index, remote, local }))
-        )
-    )
+    // The win is told in the winner's fiber, before any loser is cancelled.
+    const onWin = ({ index, local, remote }: attempt.Connected<C>) =>
+      Effect.zipRight(Ref.set(context.won, true), recorder.emit((at) => trace.Connected({ at, index, remote, local })))
+    // An IP literal with at most one local address of its family is one attempt: nothing to
+    // race, so no race (RFC 8305 staggers attempts; a single one has none to stagger).
+    const single = literal === undefined || stagger.isStream(args.locals) ?
+      undefined :
+      args.locals === undefined ?
+      [undefined] :
+      args.locals.filter((local) => pairs.sameFamily(literal, local))
+    const race: Effect.Effect<
+      Stagger.RaceResult<attempt.Connected<C>, E, unknown>,
+      never,
+      R | GetAddrInfo.GetAddrInfo
+    > = literal !== undefined && single?.length === 1 ?
+      Effect.map(
+        Effect.exit(Effect.tap(attempt.make(context, literal, single[0], started.push(literal) - 1), onWin)),
+        (exit) => ({
+          winner: Exit.isSuccess(exit) ? Option.some(exit.value) : Option.none(),
+          winnerIndex: Exit.isSuccess(exit) ? Option.some(0) : Option.none(),
+          errors: [Exit.isSuccess(exit) ? Option.none() : Option.some(exit.cause)],
+          sourceError: Option.none()
+        })
+      ) :
+      stagger.race(attempts, args.delay, onWin)
 
     const failure = (
       result: { errors: ReadonlyArray<Option.Option<Cause.Cause<E>>>; sourceError: Option.Option<Cause.Cause<unknown>> }
@@ -240,7 +199,7 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
         if (outcome._tag === "Cause") return yield* Effect.failCause(outcome.cause)
         const message = outcome._tag === "Multiple" ?
           errors.multipleMessage(outcome.errors) :
-          noAttemptMessage(host, port, pairs.remotesSeen())
+          noAttemptMessage(host, port, remotePairs.remotesSeen())
         const errs = outcome._tag === "Multiple" ? outcome.errors : []
         return yield* new ConnectError({ host, port, errors: errs, message, trace: yield* recorder.events })
       }) as Effect.Effect<
@@ -270,20 +229,24 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
         })
       }
     })
-    const decide = Effect.flatMap(Effect.raceFirst(race, Deferred.await(badLocal)), (result) =>
-      Effect.zipRight(
-        Effect.zipRight(applied, learn(result)),
+    const decide = Effect.flatMap(
+      // Only a bad local address from a Stream ends the connect before the race does.
+      stagger.isStream(args.locals) ? Effect.raceFirst(race, Deferred.await(badLocal)) : race,
+      (result) =>
         Effect.zipRight(
-          Effect.annotateCurrentSpan({
-            "stagger.attempts": result.errors.length,
-            "stagger.attempts.failed": result.errors.filter((e) =>
-              Option.isSome(e) && !Cause.isInterruptedOnly(e.value)
-            )
-              .length
-          }),
-          Option.match(result.winner, { onNone: () => failure(result), onSome: Effect.succeed })
+          Effect.zipRight(applied, learn(result)),
+          Effect.zipRight(
+            Effect.annotateCurrentSpan({
+              "stagger.attempts": result.errors.length,
+              "stagger.attempts.failed": result.errors.filter((e) =>
+                Option.isSome(e) && !Cause.isInterruptedOnly(e.value)
+              )
+                .length
+            }),
+            Option.match(result.winner, { onNone: () => failure(result), onSome: Effect.succeed })
+          )
         )
-      ))
+    )
 
     // The winner's scope moves to the caller's; every other scope closes, whatever happened.
     const caller = yield* Effect.scope
