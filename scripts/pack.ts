@@ -97,6 +97,7 @@ const consumer = `
 import { HappyEyeballs, Stagger } from "@effect-stagger/core"
 import { DialError, NodeGetAddrInfo, NodeHappyEyeballs } from "@effect-stagger/node"
 import * as NodeGetAddrInfoModule from "@effect-stagger/node/NodeGetAddrInfo"
+import { connect, undiciConnector } from "@effect-stagger/node/promise"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -127,8 +128,15 @@ try {
   internal = (error as { code?: string }).code ?? String(error)
 }
 
+const viaPromise = await connect("127.0.0.1", port).then((socket) => {
+  socket.destroy()
+  return typeof undiciConnector()
+})
+const refusedPromise = await connect("127.0.0.1", 1).then(() => "connected", (error) => DialError.isDialError(error) ? error.code : String(error))
+
 const result = {
   echo: await Effect.runPromise(echo),
+  promise: [viaPromise, refusedPromise],
   refused: await Effect.runPromise(refused),
   internal,
   core: [typeof Stagger.staggeredRace, typeof HappyEyeballs.connectWith]
@@ -139,6 +147,7 @@ console.log(JSON.stringify(result))
 
 const expected = JSON.stringify({
   echo: "ping",
+  promise: ["function", "ECONNREFUSED"],
   refused: "ECONNREFUSED",
   internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
   core: ["function", "function"]

@@ -10,7 +10,8 @@
  *   npx tsx --conditions=source packages/node/bench/lab.ts [--runs N] [--no-cold] [--no-write] [KEY...]
  * KEY: scenario keys (A B C D E F F2 G H I); default all. `--runs`: runs per client and
  * scenario (default 5). Prints the tables; with every scenario (and without `--no-write`) it
- * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts). About a minute
+ * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts), keeping the HTTP
+ * section that bench/http.ts writes. About a minute
  * per run on a 2-core VM.
  *
  * Clients, interleaved within each run so that drift hits all alike:
@@ -37,6 +38,7 @@ import * as Client from "../test/lab/client.js"
 import * as Lab from "../test/lab/Lab.js"
 import * as Scenarios from "../test/lab/scenarios.js"
 import * as Chart from "./chart.js"
+import * as Http from "./http.js"
 
 const capMs = 5_000
 const docsDirectory = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "../../../docs")
@@ -592,7 +594,10 @@ const program = (options: Options) =>
     if (options.write && selected.length === Scenarios.all.length) {
       yield* Effect.try({
         try: () => {
-          Fs.writeFileSync(Path.join(docsDirectory, "benchmarks.md"), text)
+          // The HTTP section is bench/http.ts's: kept as it is.
+          const page = Path.join(docsDirectory, "benchmarks.md")
+          const http = Fs.existsSync(page) ? Http.sectionOf(Fs.readFileSync(page, "utf8")) : undefined
+          Fs.writeFileSync(page, http === undefined ? text : Http.withSection(text, http))
           Fs.writeFileSync(Path.join(docsDirectory, "benchmarks.svg"), Chart.render(chartOf(rows, options.runs)))
         },
         catch: (error) => `cannot write docs/benchmarks.*: ${String(error)}`

@@ -59,6 +59,13 @@ export {
  *   connect (unless `secureContext` is given): a key, certificate, cipher list or TLS version
  *   that Node cannot use fails the connect with `Cause.IllegalArgumentException`, before any
  *   I/O.
+ * - `noDelay`, `keepAlive`: as `net.connect`'s, set on the winner's TCP socket once it has won
+ *   (the losers are closed at once). `keepAlive` is `true`, `false` or `{ initialDelay }` (the
+ *   idle time before the first probe; Node hands the kernel whole seconds). Unset: Node's
+ *   defaults (Nagle on, no keep-alive).
+ * - `connectTimeout`: a bound on the whole connect: lookups, race and TLS handshake. A connect
+ *   still running then fails with `Cause.TimeoutException`, every attempt closed. Unset or
+ *   infinite: no bound (a silently dropped address is still left behind after `delay`).
  * - `handshakeInAttempt`: with `tls`, whether the TLS handshake is part of each attempt
  *   (default `false`). When `true`, an address that accepts TCP but stalls or fails the
  *   handshake loses to the next one, as Happy Eyeballs v3 proposes; the price is a handshake
@@ -75,6 +82,9 @@ export interface ConnectOptions
   readonly firstAddressFamilyCount?: number | undefined
   readonly tls?: true | Tls.ConnectionOptions | undefined
   readonly handshakeInAttempt?: boolean | undefined
+  readonly noDelay?: boolean | undefined
+  readonly keepAlive?: boolean | { readonly initialDelay: Duration.DurationInput } | undefined
+  readonly connectTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -180,7 +190,8 @@ export const dial: (
  * Errors: a `DialError` when every attempt failed alike, a `ConnectError` holding each error
  * when they differ (or saying why nothing could be attempted), the `ResolveError` when the
  * host does not resolve, an `IllegalArgumentException` for a bad argument, before any I/O
- * (local addresses given as a Stream are checked as they arrive).
+ * (local addresses given as a Stream are checked as they arrive), a `TimeoutException` when
+ * `connectTimeout` passed first.
  *
  * @example
  * ```ts
@@ -203,7 +214,11 @@ export const createConnectedSock: (
   options?: ConnectOptions
 ) => Effect.Effect<
   Net.Socket,
-  DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
+  | DialError
+  | GetAddrInfo.ResolveError
+  | ConnectError.ConnectError<DialError | GetAddrInfo.ResolveError>
+  | Cause.IllegalArgumentException
+  | Cause.TimeoutException,
   GetAddrInfo.GetAddrInfo | Scope.Scope
 > = internal.createConnectedSock
 
@@ -234,7 +249,11 @@ export const createConnection: (
   options?: ConnectOptions
 ) => Effect.Effect<
   Socket.Socket,
-  DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
+  | DialError
+  | GetAddrInfo.ResolveError
+  | ConnectError.ConnectError<DialError | GetAddrInfo.ResolveError>
+  | Cause.IllegalArgumentException
+  | Cause.TimeoutException,
   GetAddrInfo.GetAddrInfo | Scope.Scope
 > = internal.createConnection
 
@@ -264,7 +283,11 @@ export const openConnection: (
   options?: ConnectOptions
 ) => Effect.Effect<
   Connection,
-  DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
+  | DialError
+  | GetAddrInfo.ResolveError
+  | ConnectError.ConnectError<DialError | GetAddrInfo.ResolveError>
+  | Cause.IllegalArgumentException
+  | Cause.TimeoutException,
   GetAddrInfo.GetAddrInfo | Scope.Scope
 > = internal.openConnection
 
@@ -295,6 +318,10 @@ export const layerSocket = (
   options?: ConnectOptions
 ): Layer.Layer<
   Socket.Socket,
-  DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException,
+  | DialError
+  | GetAddrInfo.ResolveError
+  | ConnectError.ConnectError<DialError | GetAddrInfo.ResolveError>
+  | Cause.IllegalArgumentException
+  | Cause.TimeoutException,
   GetAddrInfo.GetAddrInfo
 > => Layer.scoped(Socket.Socket, internal.createConnection(host, port, options))

@@ -39,3 +39,22 @@ export * as NodeGetAddrInfo from "./NodeGetAddrInfo.js"
  * @since 0.1.0
  */
 export * as NodeHappyEyeballs from "./NodeHappyEyeballs.js"
+
+/**
+ * Effect's `HttpClient` with Happy Eyeballs: every connection it opens is a
+ * `NodeHappyEyeballs` connect. Provide one layer, and every request of the app gets it.
+ *
+ * These are `@effect/platform-node`'s clients (undici, or `node:http`), whose pools open their
+ * connections through the connector and agents of `@effect-stagger/node/promise`, run in the
+ * layer's own runtime: the `GetAddrInfo` provided to the layer resolves, `layerDefaults`
+ * apply, and each connect's spans go to the app's tracer. Connections are pooled and reused as
+ * usual; closing the layer's scope closes the pool, every socket and every connect still
+ * running.
+ *
+ * A failed connect fails the request with an `HttpClientError.RequestError` (`reason`
+ * `"Transport"`) whose `cause` is the connect's own error: `DialError`, `ConnectError`,
+ * `ResolveError` or `Cause.TimeoutException`.
+ *
+ * @since 0.2.0
+ */
+export * as NodeHttpClient from "./NodeHttpClient.js"

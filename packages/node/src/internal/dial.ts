@@ -150,11 +150,13 @@ export const tcp = (
 
 /**
  * Runs the TLS handshake over a connected attempt. The TLS socket replaces the TCP one in the
- * result; it is destroyed when the scope closes, before the TCP socket under it.
+ * result; it is destroyed when the scope closes, before the TCP socket under it. `onSocket`
+ * sees the TLS socket before its handshake (to listen for its `session`).
  */
 export const handshake = (
   dialed: Dialed,
-  options: Tls.ConnectionOptions
+  options: Tls.ConnectionOptions,
+  onSocket?: (socket: Tls.TLSSocket) => void
 ): Effect.Effect<Dialed, DialError, Scope.Scope> =>
   Effect.flatMap(Effect.scope, (scope) => {
     let secure: Tls.TLSSocket | undefined
@@ -173,6 +175,8 @@ export const handshake = (
         }
         const socket = secure
         socket.on("error", ignoreError)
+        // Before the handshake: a TLS 1.2 session can come before `secureConnect`.
+        onSocket?.(socket)
         const onSecure = () => {
           socket.off("error", onError)
           resume(Effect.succeed({ socket, remote, local }))

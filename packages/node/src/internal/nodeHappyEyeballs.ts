@@ -19,14 +19,23 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import type * as Net from "node:net"
 import * as Tls from "node:tls"
 import type { DialError } from "../DialError.js"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
 import * as connection from "./connection.js"
 import * as dialer from "./dial.js"
+import * as SocketOptions from "./socketOptions.js"
 import { codeOf, messageOf } from "./systemError.js"
 
-type Failure = DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException
+type RaceFailure =
+  | DialError
+  | GetAddrInfo.ResolveError
+  | ConnectError.ConnectError<DialError | GetAddrInfo.ResolveError>
+  | Cause.IllegalArgumentException
+
+/** @internal */
+export type Failure = RaceFailure | Cause.TimeoutException
 
 const noDefaults: NodeHappyEyeballs.DefaultOptions = {}
 
@@ -110,8 +119,12 @@ export const tlsOptions = (host: string, tls: true | Tls.ConnectionOptions): Tls
 const secureOptions = (
   host: string,
   tls: true | Tls.ConnectionOptions
+): Either.Either<Tls.ConnectionOptions, Cause.IllegalArgumentException> => withSecureContext(tlsOptions(host, tls))
+
+/** `options` with a `SecureContext` made from them, unless they hold one. */
+export const withSecureContext = (
+  options: Tls.ConnectionOptions
 ): Either.Either<Tls.ConnectionOptions, Cause.IllegalArgumentException> => {
-  const options = tlsOptions(host, tls)
   if (options.secureContext !== undefined) return Either.right(options)
   try {
     const secureContext = Tls.createSecureContext({ ciphers: Tls.DEFAULT_CIPHERS, ...options })
@@ -126,45 +139,81 @@ const secureOptions = (
   }
 }
 
+/** A connected attempt, with the TCP socket under its TLS socket when the handshake was in it. */
+type Raced = dialer.Dialed & { readonly tcp?: Net.Socket }
+
 /** The race over every address, with the handshake in each attempt if asked. */
 const race = (
   host: string,
   port: number | string,
   options: NodeHappyEyeballs.ConnectOptions,
   resolver: Resolver.Resolver | undefined,
-  secure: Tls.ConnectionOptions | undefined
-): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> => {
-  const { firstAddressFamilyCount: _, handshakeInAttempt, resolutionDelay: __, tls: ___, ...rest } = options
-  return HappyEyeballs.connectWith({
+  secure: Tls.ConnectionOptions | undefined,
+  onTlsSocket: ((socket: Tls.TLSSocket) => void) | undefined
+): Effect.Effect<Raced, RaceFailure, GetAddrInfo.GetAddrInfo | Scope.Scope> => {
+  const {
+    connectTimeout: _t,
+    firstAddressFamilyCount: _,
+    handshakeInAttempt,
+    keepAlive: _k,
+    noDelay: _n,
+    resolutionDelay: __,
+    tls: ___,
+    ...rest
+  } = options
+  return HappyEyeballs.connectWith<Raced, DialError, never>({
     ...rest,
     resolver,
     host,
     port,
     dial: secure !== undefined && handshakeInAttempt === true ?
-      (remote, local) => Effect.flatMap(dialer.tcp(remote, local), (tcp) => dialer.handshake(tcp, secure)) :
+      (remote, local) =>
+        Effect.flatMap(
+          dialer.tcp(remote, local),
+          (tcp) => Effect.map(dialer.handshake(tcp, secure, onTlsSocket), (dialed) => ({ ...dialed, tcp: tcp.socket }))
+        ) :
       dialer.tcp
   })
 }
 
-/** The race, and the TLS handshake inside each attempt or on the winner alone. */
+/**
+ * The race, and the TLS handshake inside each attempt or on the winner alone; `noDelay` and
+ * `keepAlive` set on the winner's TCP socket, and `connectTimeout` bounding all of it.
+ * `onTlsSocket` sees each TLS socket before its handshake (the agents cache its session).
+ */
 export const connect = (
   host: string,
   port: number | string,
-  options: NodeHappyEyeballs.ConnectOptions | undefined
+  options: NodeHappyEyeballs.ConnectOptions | undefined,
+  onTlsSocket?: (socket: Tls.TLSSocket) => void
 ): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> =>
   Effect.flatMap(Defaults, (defaults) => {
     const merged = withDefaults(defaults, options)
     const resolver = resolverOf(merged)
     if (Either.isLeft(resolver)) return Effect.fail(resolver.left)
+    const socketOptions = SocketOptions.check(merged)
+    if (Either.isLeft(socketOptions)) return Effect.fail(socketOptions.left)
     const checked = merged.tls === undefined ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
-    const connected = race(host, port, merged, resolver.right, secure)
-    return secure !== undefined && merged.handshakeInAttempt !== true ?
+    const touches = SocketOptions.touchesSocket(socketOptions.right)
+    const raced = race(host, port, merged, resolver.right, secure, onTlsSocket)
+    const connected = touches ?
+      Effect.tap(raced, (dialed) => SocketOptions.apply(dialed.tcp ?? dialed.socket, socketOptions.right)) :
+      raced
+    const done = secure !== undefined && merged.handshakeInAttempt !== true ?
       Effect.flatMap(connected, (tcp) =>
         // The TCP socket now belongs to the caller's scope, which may outlive this failure.
-        Effect.onError(dialer.handshake(tcp, secure), () => Effect.sync(() => tcp.socket.destroy()))) :
+        Effect.onError(dialer.handshake(tcp, secure, onTlsSocket), () => Effect.sync(() => tcp.socket.destroy()))) :
       connected
+    const { connectTimeout } = socketOptions.right
+    return connectTimeout === undefined ? done : Effect.timeoutFail(done, {
+      duration: connectTimeout,
+      onTimeout: () =>
+        new Cause.TimeoutException(
+          `connect to ${AddrInfo.formatHostPort(host, port)} timed out after ${Duration.format(connectTimeout)}`
+        )
+    })
   })
 
 /** @internal */

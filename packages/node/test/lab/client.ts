@@ -64,7 +64,15 @@ import * as Lab from "./Lab.js"
 const loadedAt = performance.now()
 
 const CompactEventSchema = Schema.Struct({
-  tag: Schema.Literal("Resolved", "ResolveFailed", "AttemptStarted", "AttemptFailed", "AttemptCancelled", "Connected"),
+  tag: Schema.Literal(
+    "Resolved",
+    "ResolveFailed",
+    "AttemptStarted",
+    "AttemptFailed",
+    "AttemptCancelled",
+    "Connected",
+    "HistoryApplied"
+  ),
   at: Schema.Number,
   index: Schema.optional(Schema.Number),
   remote: Schema.optional(Schema.String),
@@ -201,6 +209,8 @@ const compact = (event: Trace.Event): CompactEvent => {
     case "AttemptCancelled":
     case "Connected":
       return attemptFields(event)
+    case "HistoryApplied":
+      return { tag: event._tag, at: event.at, ...(event.remembered ? { remote: event.remembered.address } : {}) }
   }
 }
 

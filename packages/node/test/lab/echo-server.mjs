@@ -7,6 +7,10 @@
 //
 // Per-address behaviour (drop, reset, delay) is done by the firewall in front of it, not here.
 //
+// HTTP: a connection whose first bytes are "GET " is answered as HTTP/1.1 instead (for the
+// HTTP client benchmark, bench/http.ts): each request gets a 200 whose body is the server
+// address that accepted it, and the connection stays open for the next request.
+//
 // Usage: node echo-server.mjs PORT ADDRESS [ADDRESS...]
 // Prints "ready" on stdout once every listener is bound. Stops on SIGTERM/SIGINT.
 import * as net from "node:net"
@@ -18,6 +22,24 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || addresses.length === 
   process.exit(2)
 }
 
+/** Answers each request (a GET without a body, ending at an empty line) with `address`. */
+const http = (socket, address, first) => {
+  let pending = ""
+  const onData = (chunk) => {
+    pending += chunk.toString("latin1")
+    let end
+    while ((end = pending.indexOf("\r\n\r\n")) !== -1) {
+      pending = pending.slice(end + 4)
+      socket.write(
+        `HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(address)}\r\n` +
+          `connection: keep-alive\r\n\r\n${address}`
+      )
+    }
+  }
+  socket.on("data", onData)
+  onData(first)
+}
+
 const servers = []
 const sockets = new Set()
 let listening = 0
@@ -27,7 +49,11 @@ for (const address of addresses) {
     sockets.add(socket)
     socket.on("error", () => socket.destroy()) // a client reset is normal here
     socket.on("close", () => sockets.delete(socket))
-    socket.pipe(socket)
+    socket.once("data", (first) => {
+      if (first.subarray(0, 4).toString("latin1") === "GET ") return http(socket, address, first)
+      socket.write(first)
+      socket.pipe(socket)
+    })
   })
   server.on("error", (error) => {
     process.stderr.write(`echo ${address}:${port}: ${error.message}\n`)
