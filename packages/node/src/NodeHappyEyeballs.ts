@@ -132,7 +132,9 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  *   back; it ends at the peer's FIN. It can be run again and goes on where the last run stopped
  *   (one run at a time).
  * - `write(chunk)`: writes and waits until Node has handed the chunk to the kernel.
- * - `end`: half-closes (sends FIN after what was written); the reader goes on.
+ * - `end`: half-closes (sends FIN after what was written); the reader goes on. Again after
+ *   that, it completes at once; on a connection closed before it was ended, it fails with a
+ *   `Write` `SocketError`, as `write` does.
  * - `socket`, `remote`, `local`: the socket (a `tls.TLSSocket` with TLS), the address that won
  *   and the local address bound for it, if any (the seed's `get_extra_info`).
  *

@@ -59,9 +59,18 @@ export const write = (socket: Net.Socket) => (chunk: Uint8Array | string): Effec
     socket.write(chunk, (cause) => resume(cause ? Effect.fail(writeError(cause)) : Effect.void))
   })
 
-/** Half-closes: sends FIN once everything written has been flushed; reading goes on. */
+/** What Node's own `write` fails with on a destroyed socket, for `end` to fail alike. */
+const destroyedError = () =>
+  Object.assign(new Error("Cannot call end after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })
+
+/**
+ * Half-closes: sends FIN once everything written has been flushed; reading goes on. Once
+ * ended, it completes again at once. On a socket destroyed before it was ended (by its scope,
+ * or by hand), Node's `end` would never call back, so it fails here as `write` does.
+ */
 export const end = (socket: Net.Socket): Effect.Effect<void, Socket.SocketError> =>
   Effect.async<void, Socket.SocketError>((resume) => {
     if (socket.writableEnded) return resume(Effect.void)
+    if (socket.destroyed) return resume(Effect.fail(writeError(destroyedError())))
     socket.end((cause?: unknown) => resume(cause ? Effect.fail(writeError(cause)) : Effect.void))
   })
