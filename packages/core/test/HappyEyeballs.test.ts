@@ -314,6 +314,13 @@ describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => 
     ["port 1.5", { port: 1.5 }, "port"],
     ["port 'http'", { port: "http" }, "port"],
     ["empty host", { host: "" }, "host"],
+    ["a blank host", { host: " \t " }, "host"],
+    ["a host that is no string", { host: 443 as never }, "host"],
+    ["a host holding a NUL, which a resolver reads as its end", { host: "example.test\u0000.evil.example" }, "host"],
+    ["a host holding another control character", { host: "example.test\n" }, "host"],
+    ["a host holding a C1 control character", { host: "example\u0085.test" }, "host"],
+    ["a name over 253 characters", { host: `${"a".repeat(63)}.`.repeat(4) + "test" }, "253"],
+    ["a label over 63 characters", { host: `${"a".repeat(64)}.test` }, "63"],
     ["family 5", { family: 5 as never }, "family"],
     ["a local address that is a name", { localAddrs: [{ address: "localhost" }] }, "localAddrs"],
     ["a local port out of range", { localAddrs: [{ address: "::1", port: 70000 }] }, "port"],
@@ -334,6 +341,32 @@ describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => 
         expect(log).toEqual([])
       }))
   }
+
+  it.effect("a message shows at most the first 40 characters of what it rejects", () =>
+    Effect.gen(function*() {
+      const port = "9".repeat(100_000)
+      const { exit } = yield* scenario(both, {}, { port })
+      const error = failureOf(exit) as { value: Error }
+      expect(error.value.message).toBe(`port must be an integer from 1 to 65535, got "${"9".repeat(39)}…`)
+      const host = yield* scenario(both, {}, { host: `${"a".repeat(100)}\u0000` })
+      expect((failureOf(host.exit) as { value: Error }).value.message).toBe(
+        `host must not hold control characters, got "${"a".repeat(39)}…`
+      )
+      const odd = yield* scenario(both, {}, { port: BigInt(1) as never })
+      expect((failureOf(odd.exit) as { value: Error }).value.message).toBe(
+        "port must be an integer from 1 to 65535, got 1"
+      )
+    }))
+
+  it.effect("a name of 253 characters and a trailing dot, an IPv6 literal with a zone are fine", () =>
+    Effect.gen(function*() {
+      const longest = `${`${"a".repeat(63)}.`.repeat(3)}${"a".repeat(61)}.`
+      expect(longest.length).toBe(254)
+      const { exit } = yield* scenario(both, { [v6(1).address]: { after: 0, ok: true } }, { host: longest })
+      expect(exit).toEqual(Exit.succeed(v6(1).address))
+      const zoned = yield* scenario({}, { "fe80::1%eth0": { after: 0, ok: true } }, { host: "fe80::1%eth0" })
+      expect(zoned.exit).toEqual(Exit.succeed("fe80::1%eth0"))
+    }))
 
   it.effect("a numeric string port and an IPv6 zone local address are fine", () =>
     Effect.gen(function*() {
