@@ -24,7 +24,8 @@ import * as internal from "./internal/lookup.js"
  * for are left out: `dns.lookup("127.0.0.1", { family: 6 })` answers the IPv4 literal, which
  * is not an IPv6 address. Failures are `ResolveError`s with the system's `code` (`ENOTFOUND`,
  * `EAI_AGAIN`, `ENODATA`, ...). A lookup cannot be cancelled; an interrupted one is abandoned
- * and its answer dropped.
+ * and its answer dropped. A host that `GetAddrInfo.validateHost` refuses (a NUL would cut it
+ * short) is a `ResolveError` without a `code`, and is not looked up.
  *
  * @example
  * ```ts
@@ -70,7 +71,9 @@ export interface DnsOptions {
  * addresses first; it fails only when both fail. The concurrent resolver asks for each family
  * on its own, so its Resolution Delay waits for a real AAAA answer. An IP literal answers
  * itself. Interrupting a lookup cancels its queries. Failures are `ResolveError`s with the
- * c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, `ECONNREFUSED`, `ESERVFAIL`, ...).
+ * c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`, `ECONNREFUSED`, `ESERVFAIL`, ...). A
+ * host that `GetAddrInfo.validateHost` refuses is a `ResolveError` without a `code`, and no
+ * query is sent.
  * Options that `node:dns` would reject are a defect (`IllegalArgumentException`) when the
  * layer is built.
  *

@@ -43,8 +43,8 @@ describe("NodeGetAddrInfo.layer", () => {
 
   it.effect("a failure is a ResolveError with the system's code", () =>
     Effect.gen(function*() {
-      // A label over 63 octets: getaddrinfo rejects it without sending a query.
-      const host = `${"a".repeat(64)}.invalid`
+      // Empty labels: getaddrinfo rejects the name without sending a query.
+      const host = ".."
       const error = yield* resolveErrorOf(lookup(host, 4))
       expect(error).toMatchObject({ _tag: "ResolveError", host, family: 4 })
       expect(typeof error.code).toBe("string")
@@ -52,6 +52,19 @@ describe("NodeGetAddrInfo.layer", () => {
         `getaddrinfo ${error.code} ${host}${error.code === "ENOTFOUND" ? " (no such domain name)" : ""}`
       )
       expect(error.cause).toBeInstanceOf(Error)
+    }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
+
+  it.effect("a host that getaddrinfo would cut short or misread is a ResolveError, not looked up", () =>
+    Effect.gen(function*() {
+      // getaddrinfo reads a C string: this one would answer 127.0.0.1, as localhost.
+      const hosts = ["localhost\u0000.evil.example", "localhost\r\n", `${"a".repeat(64)}.test`, " "]
+      for (const host of hosts) {
+        const error = yield* resolveErrorOf(lookup(host, 0))
+        expect(error).toMatchObject({ _tag: "ResolveError", host, family: 0 })
+        expect(error.code).toBeUndefined()
+        expect(error.message).toMatch(/^getaddrinfo refused the host: host/)
+        expect(error.cause).toBeInstanceOf(Cause.IllegalArgumentException)
+      }
     }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
 })
 
@@ -110,6 +123,18 @@ describe("NodeGetAddrInfo.layerDns", () => {
       const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
       expect(yield* lookup("::1", 0).pipe(Effect.provide(layer))).toEqual([{ family: 6, address: "::1", port: 80 }])
       expect(yield* lookup("::1", 4).pipe(Effect.provide(layer))).toEqual([])
+      expect(dns.queries).toEqual([])
+    }))
+
+  it.scopedLive("a host that c-ares would cut short is a ResolveError, and no query is sent", () =>
+    Effect.gen(function*() {
+      const dns = yield* dnsServer(zone)
+      const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
+      for (const family of [0, 4, 6] as const) {
+        const error = yield* resolveErrorOf(lookup("both.test\u0000.evil.example", family)).pipe(Effect.provide(layer))
+        expect(error).toMatchObject({ _tag: "ResolveError", host: "both.test\u0000.evil.example", family })
+        expect(error.message).toMatch(/refused the host: host must not hold control characters/)
+      }
       expect(dns.queries).toEqual([])
     }))
 

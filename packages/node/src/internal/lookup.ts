@@ -35,6 +35,26 @@ const resolveError = (
   })
 
 /**
+ * A host that the resolver would read otherwise than it is written (a NUL ends a C string, so
+ * `"localhost\u0000.evil.example"` is looked up as `localhost`), or that no name can be, is a
+ * `ResolveError` here, before any lookup: for callers of the service who skip the connect
+ * functions' own check (`GetAddrInfo.validateHost`).
+ */
+const refused = (
+  source: "getaddrinfo" | "DNS",
+  host: string,
+  family: AddrInfo.FamilyOption
+): GetAddrInfo.ResolveError | undefined => {
+  const checked = GetAddrInfo.validateHost(host)
+  return Either.isRight(checked) ? undefined : new GetAddrInfo.ResolveError({
+    host,
+    family,
+    message: `${source} refused the host: ${checked.left.message}`,
+    cause: checked.left
+  })
+}
+
+/**
  * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
  * it). No `hints`: like the seed's default flags of 0, and unlike Node's own `net.connect`,
  * which adds `ADDRCONFIG` and so hides IPv6 on hosts that only have it on loopback.
@@ -42,6 +62,8 @@ const resolveError = (
 export const system: Service = {
   lookup: (host, port, { family }) =>
     Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+      const bad = refused("getaddrinfo", host, family)
+      if (bad !== undefined) return resume(Effect.fail(bad))
       try {
         Dns.lookup(host, { all: true, family, order: "verbatim" }, (cause, addresses) => {
           if (cause) return resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
@@ -132,6 +154,8 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           if (literal !== undefined) {
             return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
           }
+          const bad = refused("DNS", host, family)
+          if (bad !== undefined) return Effect.fail(bad)
           return family === 0 ? both(host, port) : query(host, port, family)
         }
       })
