@@ -97,7 +97,7 @@ describe("NodeGetAddrInfo.layerDns", () => {
       const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
       const error = yield* resolveErrorOf(lookup("v4only.test", 6)).pipe(Effect.provide(layer))
       expect(error).toMatchObject({ code: "ENODATA", host: "v4only.test", family: 6 })
-      expect(error.message).toBe("DNS ENODATA v4only.test (no address of that family)")
+      expect(error.message).toBe("DNS query ENODATA v4only.test (no address of that family)")
       expect(yield* lookup("v4only.test", 0).pipe(Effect.provide(layer))).toEqual([
         { family: 4, address: "127.0.0.1", port: 80 },
         { family: 4, address: "127.0.0.2", port: 80 }
@@ -112,7 +112,7 @@ describe("NodeGetAddrInfo.layerDns", () => {
       expect(error).toMatchObject({
         code: "ENOTFOUND",
         family: 0,
-        message: "DNS ENOTFOUND nowhere.test (no such domain name)"
+        message: "DNS query ENOTFOUND nowhere.test (no such domain name)"
       })
       expect(error.errors?.map((e) => e.family)).toEqual([6, 4])
     }))
@@ -133,7 +133,7 @@ describe("NodeGetAddrInfo.layerDns", () => {
       for (const family of [0, 4, 6] as const) {
         const error = yield* resolveErrorOf(lookup("both.test\u0000.evil.example", family)).pipe(Effect.provide(layer))
         expect(error).toMatchObject({ _tag: "ResolveError", host: "both.test\u0000.evil.example", family })
-        expect(error.message).toMatch(/refused the host: host must not hold control characters/)
+        expect(error.message).toMatch(/^DNS query refused the host: host must not hold control characters/)
       }
       expect(dns.queries).toEqual([])
     }))

@@ -21,7 +21,7 @@ import { codeOf, resolveMessage } from "./systemError.js"
 type Service = GetAddrInfo.GetAddrInfo["Type"]
 
 const resolveError = (
-  source: "getaddrinfo" | "DNS",
+  source: "getaddrinfo" | "DNS query",
   host: string,
   family: AddrInfo.FamilyOption,
   cause: unknown
@@ -41,7 +41,7 @@ const resolveError = (
  * functions' own check (`GetAddrInfo.validateHost`).
  */
 const refused = (
-  source: "getaddrinfo" | "DNS",
+  source: "getaddrinfo" | "DNS query",
   host: string,
   family: AddrInfo.FamilyOption
 ): GetAddrInfo.ResolveError | undefined => {
@@ -126,7 +126,7 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           const done = (cause: NodeJS.ErrnoException | null, addresses: ReadonlyArray<string>) =>
             resume(
               cause ?
-                Effect.fail(resolveError("DNS", host, family, cause)) :
+                Effect.fail(resolveError("DNS query", host, family, cause)) :
                 Effect.succeed(addresses.map((address) => ({ family, address, port })))
             )
           if (family === 6) resolver.resolve6(host, done)
@@ -154,7 +154,7 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           if (literal !== undefined) {
             return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
           }
-          const bad = refused("DNS", host, family)
+          const bad = refused("DNS query", host, family)
           if (bad !== undefined) return Effect.fail(bad)
           return family === 0 ? both(host, port) : query(host, port, family)
         }

@@ -34,7 +34,7 @@ const dnsMeanings: Record<string, string> = {
  * A message for a failed lookup. It does not name the family, so that both families failing
  * alike read as one message (the combined `ResolveError` then shows it once).
  */
-export const resolveMessage = (source: "getaddrinfo" | "DNS", host: string, cause: unknown): string => {
+export const resolveMessage = (source: "getaddrinfo" | "DNS query", host: string, cause: unknown): string => {
   const code = codeOf(cause)
   const meaning = code === undefined ? undefined : dnsMeanings[code]
   return code === undefined ?
