@@ -52,8 +52,9 @@ export {
  *
  * - `resolutionDelay`, `firstAddressFamilyCount`: bound into the default concurrent resolver
  *   (`Resolver.concurrentResolver`); ignored when `resolver` is given.
- * - `tls`: `true`, or `node:tls` connection options, for a TLS connection. `servername`
- *   defaults to the host when the host is not an IP literal (fix: the seed's `ssl=True` failed
+ * - `tls`: `true`, or `node:tls` connection options, for a TLS connection; `false` (the
+ *   default) for none. `servername` defaults to the host when the host is not an IP literal
+ *   (fix: the seed's `ssl=True` failed
  *   without `server_hostname`), and the certificate is checked against the host. The
  *   `SecureContext` is made once, before any lookup, and shared by every handshake of the
  *   connect (unless `secureContext` is given): a key, certificate, cipher list or TLS version
@@ -73,7 +74,7 @@ export interface ConnectOptions
 {
   readonly resolutionDelay?: Duration.DurationInput | undefined
   readonly firstAddressFamilyCount?: number | undefined
-  readonly tls?: true | Tls.ConnectionOptions | undefined
+  readonly tls?: boolean | Tls.ConnectionOptions | undefined
   readonly handshakeInAttempt?: boolean | undefined
 }
 

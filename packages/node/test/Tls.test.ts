@@ -79,6 +79,21 @@ describe("NodeHappyEyeballs TLS", () => {
       expect(error.code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT")
     }).pipe(Effect.provide(names)))
 
+  it.scopedLive("tls: false, null or undefined is no TLS: a plain TCP socket", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      for (const tls of [false, null as never, undefined]) {
+        const connection = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port, { tls }).pipe(
+          Effect.timeout("2 seconds")
+        )
+        expect(connection.socket).not.toBeInstanceOf(Tls.TLSSocket)
+        yield* connection.write("plain")
+        yield* connection.end
+        const echoed = yield* Stream.runCollect(connection.reader)
+        expect(Buffer.concat(Chunk.toArray(echoed)).toString()).toBe("plain")
+      }
+    }).pipe(Effect.provide(names)))
+
   it.scopedLive("openConnection over TLS: echo round trip", () =>
     Effect.gen(function*() {
       const { cert, key } = yield* credentials

@@ -133,7 +133,8 @@ export const connect = (
 ): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> =>
   Effect.flatMap(Defaults, (defaults) => {
     const merged = withDefaults(defaults, options)
-    const checked = merged.tls === undefined ? undefined : secureOptions(host, merged.tls)
+    // `tls: false` (or `null`, from plain JavaScript) is no TLS, as any false-y value reads.
+    const checked = !merged.tls ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
     const connected = race(host, port, merged, secure)
