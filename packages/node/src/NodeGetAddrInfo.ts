@@ -48,9 +48,13 @@ export const layer: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.succeed(GetAddr
  * Options of `layerDns`.
  *
  * - `servers`: the DNS servers, as `dns.setServers` takes them (`"127.0.0.1"`,
- *   `"[::1]:5353"`); default the system's (`/etc/resolv.conf`).
- * - `timeout`: how long one try waits for an answer; default c-ares's.
- * - `tries`: how many times each server is tried; default 4, as in `node:dns`.
+ *   `"[::1]:5353"`), at least one; default the system's (`/etc/resolv.conf`).
+ * - `timeout`: how long one try waits for an answer, more than 0 and at most 1 minute (c-ares
+ *   counts whole milliseconds, rounded up here); default c-ares's.
+ * - `tries`: how many times each server is tried, from 1 to 16 (c-ares doubles the timeout at
+ *   each round); default 4, as in `node:dns`.
+ *
+ * Any other value is a defect (`IllegalArgumentException`) when the layer is built.
  *
  * @since 0.1.0
  * @category models

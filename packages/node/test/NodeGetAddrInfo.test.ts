@@ -186,14 +186,40 @@ describe("NodeGetAddrInfo.layerDns", () => {
       expect(socket.remoteAddress).toBe("127.0.0.1")
     }))
 
-  it.effect("bad options are a defect when the layer is built", () =>
+  it.effect("bad options are a defect when the layer is built, with a short message naming the option", () =>
     Effect.gen(function*() {
-      const bad: Array<NodeGetAddrInfo.DnsOptions> = [{ tries: 0 }, { timeout: "soon" as never }, {
-        servers: ["not a server"]
-      }]
-      for (const options of bad) {
+      const bad: Array<[NodeGetAddrInfo.DnsOptions, string]> = [
+        [{ tries: 0 }, "tries must be an integer from 1 to 16, got 0"],
+        [{ tries: 2 ** 31 }, "tries must be an integer from 1 to 16, got 2147483648"],
+        [{ tries: 1.5 }, "tries must be an integer from 1 to 16, got 1.5"],
+        [{ timeout: "soon" as never }, "timeout must be a duration of more than 0 and at most 1 minute, got \"soon\""],
+        [{ timeout: "30 days" }, "timeout must be a duration of more than 0 and at most 1 minute, got \"30 days\""],
+        [{ timeout: NaN }, "timeout must be a duration of more than 0 and at most 1 minute, got NaN"],
+        [{ timeout: -5 }, "timeout must be a duration of more than 0 and at most 1 minute, got -5"],
+        [{ timeout: 0 }, "timeout must be a duration of more than 0 and at most 1 minute, got 0"],
+        [{ servers: [] }, "servers must be a non-empty array (leave it out for the system's), got []"],
+        [{ servers: ["not a server"] }, "servers: \"not a server\" is not an IP address, optionally with a port"],
+        [
+          { servers: ["127.0.0.1", "x".repeat(1000)] },
+          `servers: "${"x".repeat(39)}… is not an IP address, optionally with a port`
+        ]
+      ]
+      for (const [options, message] of bad) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns(options))))
-        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : undefined
+        expect(defect).toMatchObject({ _tag: "Some", value: { _tag: "IllegalArgumentException" } })
+        expect((defect as { value: Error }).value.message).toBe(`NodeGetAddrInfo.layerDns: ${message}`)
       }
+    }))
+
+  it.scopedLive("the limits themselves are fine: 1 minute, 16 tries; a timeout under 1 ms rounds up", () =>
+    Effect.gen(function*() {
+      const dns = yield* dnsServer(zone)
+      const longest = NodeGetAddrInfo.layerDns({ servers: [dns.server], timeout: "1 minute", tries: 16 })
+      expect(yield* lookup("both.test", 4).pipe(Effect.provide(longest))).toEqual([
+        { family: 4, address: "127.0.0.1", port: 80 }
+      ])
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns({ timeout: "0.5 millis" }))))
+      expect(Exit.isSuccess(exit)).toBe(true)
     }))
 })

@@ -83,27 +83,62 @@ export const system: Service = {
     })
 }
 
+/** The longest `timeout` of `layerDns`: a try that waits longer than this is not waiting for DNS. */
+const MAX_TIMEOUT = Duration.minutes(1)
+
+/** The most `tries` of `layerDns`: c-ares doubles the timeout at each round of tries. */
+const MAX_TRIES = 16
+
+/** An option as a message shows it: at most 40 characters, as core's argument checks do. */
+const shownOption = (input: unknown): string => {
+  let text: string
+  try {
+    text = typeof input === "string" || Array.isArray(input) ? JSON.stringify(input) : String(input)
+  } catch {
+    text = typeof input
+  }
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text
+}
+
+/**
+ * Every option, checked when the layer is built, so that a lookup never meets one that c-ares
+ * would refuse (`new Resolver` throws a `RangeError` past an int32) or read otherwise (a
+ * `timeout` of `NaN` or below 1 ms, an empty `servers`).
+ */
 const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   const timeout = options?.timeout === undefined ? undefined : Duration.decodeUnknown(options.timeout)
-  if (timeout !== undefined && (timeout._tag === "None" || !Duration.isFinite(timeout.value))) {
-    return Either.left(`timeout must be a finite duration, got ${String(options?.timeout)}`)
+  if (
+    timeout !== undefined &&
+    (timeout._tag === "None" || !Duration.greaterThan(timeout.value, Duration.zero) ||
+      Duration.greaterThan(timeout.value, MAX_TIMEOUT))
+  ) {
+    return Either.left(
+      `timeout must be a duration of more than 0 and at most 1 minute, got ${shownOption(options?.timeout)}`
+    )
   }
   const tries = options?.tries
-  if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
-    return Either.left(`tries must be an integer of at least 1, got ${tries}`)
+  if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1 && tries <= MAX_TRIES)) {
+    return Either.left(`tries must be an integer from 1 to ${MAX_TRIES}, got ${shownOption(tries)}`)
   }
   const servers = options?.servers
   if (servers !== undefined) {
-    try {
-      new Dns.Resolver().setServers(servers)
-    } catch (cause) {
-      return Either.left(`servers: ${String(cause)}`)
+    if (!Array.isArray(servers) || servers.length === 0) {
+      return Either.left(
+        `servers must be a non-empty array (leave it out for the system's), got ${shownOption(servers)}`
+      )
+    }
+    for (const server of servers) {
+      try {
+        new Dns.Resolver().setServers([server])
+      } catch {
+        return Either.left(`servers: ${shownOption(server)} is not an IP address, optionally with a port`)
+      }
     }
   }
   return Either.right({
     // c-ares counts whole milliseconds; -1 asks for its default.
     resolverOptions: {
-      timeout: timeout === undefined ? -1 : Math.max(1, Math.ceil(Duration.toMillis(timeout.value))),
+      timeout: timeout === undefined ? -1 : Math.ceil(Duration.toMillis(timeout.value)),
       tries: tries ?? 4
     },
     servers
