@@ -4,6 +4,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
@@ -305,6 +306,53 @@ describe("HappyEyeballs.connectWith: IP literals", () => {
       expect(failureOf(exit)).toMatchObject({ value: { _tag: "ResolveError", family: 6 } })
       expect(log).toEqual([])
     }))
+})
+
+describe("HappyEyeballs.connectWith: attempt errors of any shape", () => {
+  /** Values a dialer may fail with that have no usable `message`, `code` or prototype. */
+  const bare = Object.create(null) as object
+  const throwing = {
+    get message(): string {
+      throw new Error("message getter")
+    },
+    get code(): string {
+      throw new Error("code getter")
+    }
+  }
+  const failing = (errors: Record<string, unknown>) => (remote: { readonly address: string }) =>
+    Effect.fail(errors[remote.address])
+
+  it.effect("different ones are aggregated as they are, with a message that does not throw", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
+        host: "example.test",
+        port: 443,
+        delay: null,
+        onEvent: () => Effect.void,
+        dial: failing({ [v6(1).address]: bare, [v4(1).address]: throwing, [v6(2).address]: "text" })
+      })))
+      const error = failureOf(exit) as { value: HappyEyeballs.ConnectError }
+      expect(error.value._tag).toBe("ConnectError")
+      // As they are: Effect may wrap an object failure in a Proxy that records its span.
+      const [first, second, third] = error.value.errors
+      expect(error.value.errors).toHaveLength(4)
+      expect(Object.getPrototypeOf(first)).toBe(null)
+      expect(() => (second as typeof throwing).message).toThrow("message getter")
+      expect(third).toBe("text")
+      expect(error.value.message).toMatch(/^Multiple exceptions: \[object Object\], \[object Object\], text, /)
+    }).pipe(Effect.provide(lookups(both))))
+
+  it.effect("the same bare one everywhere is that one error", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
+        host: "example.test",
+        port: 443,
+        delay: null,
+        dial: () => Effect.fail(bare)
+      })))
+      const error = failureOf(exit)
+      expect(error !== undefined && Option.isSome(error) && Object.getPrototypeOf(error.value)).toBe(null)
+    }).pipe(Effect.provide(lookups(both))))
 })
 
 describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => {

@@ -56,9 +56,17 @@ export const andThen = <A, E, R>(told: Effect.Effect<void> | undefined, next: Ef
 /** Records nothing: the hot path's recorder when nobody listens. */
 export const silent: Recorder = { emit: () => Effect.void, record: () => undefined, events: () => [] }
 
-/** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
-export const codeOf = (error: unknown): string | undefined =>
-  Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+/**
+ * The system error code of a failure, where it has one (`ECONNREFUSED`, ...). A failure whose
+ * `code` cannot be read (a getter that throws, a Proxy) has none, rather than making a defect.
+ */
+export const codeOf = (error: unknown): string | undefined => {
+  try {
+    return Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** A `GetAddrInfo` whose every lookup is recorded and in a span. */
 export const tracedService = (
