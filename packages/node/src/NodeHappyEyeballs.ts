@@ -132,7 +132,8 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  * - `reader`: the bytes received. It reads only while pulled, so a slow consumer holds the peer
  *   back; it ends at the peer's FIN. It can be run again and goes on where the last run stopped
  *   (one run at a time).
- * - `write(chunk)`: writes and waits until Node has handed the chunk to the kernel.
+ * - `write(chunk)`: writes and waits until Node has handed the chunk to the kernel; a chunk
+ *   that is neither a string nor a `Uint8Array` is an `IllegalArgumentException`.
  * - `end`: half-closes (sends FIN after what was written); the reader goes on. Again after
  *   that, it completes at once; on a connection closed before it was ended, it fails with a
  *   `Write` `SocketError`, as `write` does.
@@ -146,7 +147,9 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  */
 export interface Connection {
   readonly reader: Stream.Stream<Uint8Array, Socket.SocketError>
-  readonly write: (chunk: Uint8Array | string) => Effect.Effect<void, Socket.SocketError>
+  readonly write: (
+    chunk: Uint8Array | string
+  ) => Effect.Effect<void, Socket.SocketError | Cause.IllegalArgumentException>
   readonly end: Effect.Effect<void, Socket.SocketError>
   readonly socket: Net.Socket
   readonly remote: AddrInfo.AddrInfo

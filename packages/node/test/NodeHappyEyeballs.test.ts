@@ -584,6 +584,20 @@ describe("NodeHappyEyeballs.openConnection", () => {
       expect(error).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_WRITE_AFTER_END" } })
     }).pipe(Effect.provide(names)))
 
+  it.scopedLive("write of a chunk that is neither a string nor bytes is an IllegalArgumentException", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end, reader, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      for (const chunk of [5, null, undefined, { length: 1 }]) {
+        const error = yield* Effect.flip(write(chunk as never))
+        expect(error).toBeInstanceOf(Cause.IllegalArgumentException)
+        expect(error.message).toBe(`write: a chunk must be a string or a Uint8Array, got ${typeof chunk}`)
+      }
+      yield* write("still open")
+      yield* end
+      expect(text(yield* Stream.runCollect(reader))).toBe("still open")
+    }).pipe(Effect.provide(names)))
+
   it.scopedLive("end on a socket destroyed here fails with a Write error, as write does; it does not hang", () =>
     Effect.gen(function*() {
       const server = yield* tcpServer("127.0.0.1")

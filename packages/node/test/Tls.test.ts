@@ -94,6 +94,15 @@ describe("NodeHappyEyeballs TLS", () => {
       }
     }).pipe(Effect.provide(names)))
 
+  it.scopedLive("a host that is no string, with tls, is an IllegalArgumentException", () =>
+    Effect.gen(function*() {
+      for (const host of [443, undefined, null, { host: "tls.test" }]) {
+        const error = yield* Effect.flip(NodeHappyEyeballs.createConnectedSock(host as never, 443, { tls: true }))
+        expect(error).toBeInstanceOf(Cause.IllegalArgumentException)
+        expect(error.message).toMatch(/^host must be a host name or an IP address, got /)
+      }
+    }).pipe(Effect.provide(names)))
+
   it.scopedLive("openConnection over TLS: echo round trip", () =>
     Effect.gen(function*() {
       const { cert, key } = yield* credentials

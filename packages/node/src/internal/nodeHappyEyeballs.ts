@@ -133,8 +133,9 @@ export const connect = (
 ): Effect.Effect<dialer.Dialed, Failure, GetAddrInfo.GetAddrInfo | Scope.Scope> =>
   Effect.flatMap(Defaults, (defaults) => {
     const merged = withDefaults(defaults, options)
-    // `tls: false` (or `null`, from plain JavaScript) is no TLS, as any false-y value reads.
-    const checked = !merged.tls ? undefined : secureOptions(host, merged.tls)
+    // `tls: false` (or `null`, from plain JavaScript) is no TLS, as any false-y value reads. A
+    // host that is no string is left to `connectWith`'s check, an IllegalArgumentException.
+    const checked = !merged.tls || typeof host !== "string" ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
     const connected = race(host, port, merged, secure)
