@@ -14,7 +14,7 @@
  * would receive it (a mode runs with one). The floor row is what `connectWith`'s one attempt
  * costs, so `createConnectedSock` now costs less than that row.
  *
- *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
+ *   node --expose-gc --import tsx --conditions=@effect-stagger/source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
  *
  * `--curve` measures instead what a connect costs as a fresh process makes more of them: the
  * mean per connect over the 1st, the 2nd-10th, ..., the 1,001st-3,000th, for
