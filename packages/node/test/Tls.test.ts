@@ -182,6 +182,11 @@ describe("NodeHappyEyeballs TLS", () => {
         "a TLS version that does not exist",
         { minVersion: "TLSv9" as Tls.SecureVersion },
         /^tls: options Node cannot use \(ERR_TLS_INVALID_PROTOCOL_VERSION\): "TLSv9" is not a valid minimum/
+      ],
+      [
+        "a long value, which Node's message echoes: the message stays short",
+        { minVersion: "v".repeat(100_000) as Tls.SecureVersion },
+        /^tls: options Node cannot use \(ERR_TLS_INVALID_PROTOCOL_VERSION\): "v{119}…$/
       ]
     ]
     for (const [what, tls, message] of bad) {

@@ -16,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Dns from "node:dns"
 import type * as NodeGetAddrInfo from "../NodeGetAddrInfo.js"
-import { codeOf, resolveMessage } from "./systemError.js"
+import { codeOf, resolveMessage, truncated } from "./systemError.js"
 
 type Service = GetAddrInfo.GetAddrInfo["Type"]
 
@@ -97,7 +97,7 @@ const shownOption = (input: unknown): string => {
   } catch {
     text = typeof input
   }
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text
+  return truncated(text, 40)
 }
 
 /**

@@ -22,7 +22,7 @@ import type { DialError } from "../DialError.js"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
 import * as connection from "./connection.js"
 import * as dialer from "./dial.js"
-import { codeOf, messageOf } from "./systemError.js"
+import { codeOf, messageOf, truncated } from "./systemError.js"
 
 type Failure = DialError | GetAddrInfo.ResolveError | ConnectError.ConnectError | Cause.IllegalArgumentException
 
@@ -100,7 +100,7 @@ const secureOptions = (
     const code = codeOf(cause)
     return Either.left(
       new Cause.IllegalArgumentException(
-        `tls: options Node cannot use${code === undefined ? "" : ` (${code})`}: ${messageOf(cause)}`
+        `tls: options Node cannot use${code === undefined ? "" : ` (${code})`}: ${truncated(messageOf(cause), 120)}`
       )
     )
   }

@@ -14,6 +14,13 @@ export const codeOf = (cause: unknown): string | undefined =>
 export const messageOf = (cause: unknown): string =>
   Predicate.hasProperty(cause, "message") && typeof cause.message === "string" ? cause.message : String(cause)
 
+/**
+ * A text cut to its first `limit` characters and `…`, for messages: a Node message may echo a
+ * whole input (`"vvv…" is not a valid minimum TLS protocol version`).
+ */
+export const truncated = (text: string, limit: number): string =>
+  text.length > limit ? `${text.slice(0, limit)}…` : text
+
 /** What each `node:dns` error code means, after the `dns` module's documentation. */
 const dnsMeanings: Record<string, string> = {
   ENODATA: "no address of that family",
