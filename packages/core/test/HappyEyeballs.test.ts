@@ -319,18 +319,24 @@ describe("HappyEyeballs.connectWith: attempt errors of any shape", () => {
       throw new Error("code getter")
     }
   }
-  const failing = (errors: Record<string, unknown>) => (remote: { readonly address: string }) =>
-    Effect.fail(errors[remote.address])
+  /** Every address fails, one at a time, with the value `errors` gives for it; traced. */
+  const failing = (errors: (address: string) => unknown) =>
+    Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
+      host: "example.test",
+      port: 443,
+      delay: null,
+      onEvent: () => Effect.void,
+      dial: (remote) => Effect.fail(errors(remote.address))
+    })))
 
   it.effect("different ones are aggregated as they are, with a message that does not throw", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
-        host: "example.test",
-        port: 443,
-        delay: null,
-        onEvent: () => Effect.void,
-        dial: failing({ [v6(1).address]: bare, [v4(1).address]: throwing, [v6(2).address]: "text" })
-      })))
+      const table: Record<string, unknown> = {
+        [v6(1).address]: bare,
+        [v4(1).address]: throwing,
+        [v6(2).address]: "text"
+      }
+      const exit = yield* failing((address) => table[address])
       const error = failureOf(exit) as { value: HappyEyeballs.ConnectError }
       expect(error.value._tag).toBe("ConnectError")
       // As they are: Effect may wrap an object failure in a Proxy that records its span.
@@ -344,13 +350,7 @@ describe("HappyEyeballs.connectWith: attempt errors of any shape", () => {
 
   it.effect("the same bare one everywhere is that one error", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
-        host: "example.test",
-        port: 443,
-        delay: null,
-        dial: () => Effect.fail(bare)
-      })))
-      const error = failureOf(exit)
+      const error = failureOf(yield* failing(() => bare))
       expect(error !== undefined && Option.isSome(error) && Object.getPrototypeOf(error.value)).toBe(null)
     }).pipe(Effect.provide(lookups(both))))
 })
