@@ -11,6 +11,9 @@
  * would), compiled with tsconfig.base.json's options less the unused-locals checks (an
  * example may define what it shows without using it). Nothing is written.
  *
+ * Also: an `npm install` line that names effect or a platform package gives it the packages'
+ * peer range, since npm's latest `effect` is Effect 4.
+ *
  * Usage: `tsx scripts/examples.ts` (part of `pnpm check`); exits 1 on a failing example,
  * naming the file and line of each error.
  */
@@ -91,9 +94,46 @@ const check = (examples: ReadonlyArray<Example>): ReadonlyArray<string> => {
   })
 }
 
+/** What the packages need of effect and the platform packages: their peer ranges, by name. */
+const peerRanges = (): ReadonlyMap<string, string> => {
+  const ranges = new Map<string, string>()
+  for (const name of fs.readdirSync(path.join(root, "packages"))) {
+    const file = path.join(root, "packages", name, "package.json")
+    if (!fs.existsSync(file)) continue
+    const manifest = JSON.parse(fs.readFileSync(file, "utf8")) as { peerDependencies?: Record<string, string> }
+    for (const [peer, range] of Object.entries(manifest.peerDependencies ?? {})) {
+      if (ranges.has(peer) && ranges.get(peer) !== range) throw new Error(`${peer}: the packages' peer ranges differ`)
+      ranges.set(peer, range)
+    }
+  }
+  return ranges
+}
+
+/**
+ * The install lines of a document that name a peer without its range, as `document:line:
+ * message`. A bare `effect` is npm's latest, Effect 4, and npm refuses the set (ERESOLVE).
+ */
+const installErrorsOf = (document: string, text: string, ranges: ReadonlyMap<string, string>) =>
+  text.split("\n").flatMap((line, i) => {
+    if (!/^\s*npm install\b/.test(line)) return []
+    return line.replace(/#.*$/, "").trim().split(/\s+/).flatMap((word) => {
+      const spec = word.replace(/^["']|["']$/g, "")
+      const at = spec.lastIndexOf("@")
+      const name = at > 0 ? spec.slice(0, at) : spec
+      const wanted = ranges.get(name)
+      return wanted === undefined || spec === `${name}@${wanted}` ? [] : [
+        `${path.relative(root, document)}:${i + 1}: install ${name} as "${name}@${wanted}", the packages' peer range`
+      ]
+    })
+  })
+
 const main = () => {
   const examples = documents().flatMap((file) => examplesOf(file, fs.readFileSync(file, "utf8")))
-  const errors = check(examples)
+  const ranges = peerRanges()
+  const errors = [
+    ...documents().flatMap((file) => installErrorsOf(file, fs.readFileSync(file, "utf8"), ranges)),
+    ...check(examples)
+  ]
   for (const error of errors) process.stderr.write(`${error}\n`)
   if (errors.length > 0) process.exit(1)
   process.stdout.write(`${examples.length} examples type-check\n`)

@@ -18,7 +18,8 @@
  * declarations of every package checked) and run: an echo round trip over loopback through
  * `openConnection`, a refused port as a typed `DialError`, an internal module refused by the
  * `exports` map, and the installed `stagger` binary connecting and running its demo; and the
- * packages loaded by `require` from CommonJS.
+ * packages loaded by `require` from CommonJS, and under `--conditions=source`, which a
+ * consumer's tooling may set for its own sources (ours load from `dist` all the same).
  *
  * Usage: `tsx scripts/pack.ts` after `pnpm build` (CI does; `pnpm pack-check` runs both).
  * Needs the npm registry for effect and its peers. Exits 1 naming each problem.
@@ -210,6 +211,21 @@ const checkInstalled = async (tarballs: ReadonlyArray<string>, home: string) => 
     console.log(typeof HappyEyeballs.connectWith, typeof NodeHappyEyeballs.createConnectedSock)`
   ], { cwd: project, encoding: "utf8", timeout })
   if (required.trim() !== "function function") problems.push(`require: printed ${required.trim()}`)
+  // A consumer's own tooling may set the common `source` condition (for its monorepo's own
+  // sources): the packages must still load their built files under plain Node then.
+  try {
+    const { stdout: conditioned } = await execFile(process.execPath, [
+      "--conditions=source",
+      "--input-type=module",
+      "-e",
+      `const { HappyEyeballs } = await import("@effect-stagger/core")
+      const { NodeHappyEyeballs } = await import("@effect-stagger/node")
+      console.log(typeof HappyEyeballs.connectWith, typeof NodeHappyEyeballs.createConnectedSock)`
+    ], { cwd: project, encoding: "utf8", timeout })
+    if (conditioned.trim() !== "function function") problems.push(`--conditions=source: printed ${conditioned.trim()}`)
+  } catch (error) {
+    problems.push(`--conditions=source: the packages do not load: ${(error as { stderr?: string }).stderr ?? error}`)
+  }
   const server = Net.createServer((socket) => socket.end())
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   try {

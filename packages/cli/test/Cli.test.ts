@@ -160,7 +160,7 @@ describe("stagger as a process (bin.ts, as `pnpm stagger` runs it)", () => {
       const process = yield* PlatformCommand.start(
         PlatformCommand.make(
           Path.join(root, "node_modules/.bin/tsx"),
-          "--conditions=source",
+          "--conditions=@effect-stagger/source",
           "packages/cli/src/bin.ts",
           "connect",
           "--delay",

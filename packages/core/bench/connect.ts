@@ -3,7 +3,7 @@
  * over a dial that does no I/O, next to its parts. What the Node transport adds on top is
  * measured by packages/node/bench/loopback.ts.
  *
- * Run: `npx tsx --conditions=source packages/core/bench/connect.ts`
+ * Run: `npx tsx --conditions=@effect-stagger/source packages/core/bench/connect.ts`
  */
 import { HappyEyeballs, Resolver } from "@effect-stagger/core"
 import * as Effect from "effect/Effect"

@@ -4,12 +4,15 @@
  *
  * @since 0.1.0
  */
+import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
 import * as Predicate from "effect/Predicate"
 import type { AddrInfo, FamilyOption } from "./AddrInfo.js"
 import * as errors from "./internal/errors.js"
+import * as validate from "./internal/validate.js"
 
 /**
  * A failed resolution. `family` is the family that was asked for (`0` for both); when both
@@ -53,6 +56,33 @@ export const combineResolveErrors = (host: string, failures: ReadonlyArray<Resol
  * @category guards
  */
 export const isResolveError = (u: unknown): u is ResolveError => Predicate.isTagged(u, "ResolveError")
+
+/**
+ * Checks that a host can be looked up as it is written: an IP literal (an IPv6 zone such as
+ * `fe80::1%eth0` is fine), or a name of at most 253 characters (a trailing dot aside) with no
+ * label over 63, no control character, and not blank. The connect functions make this check
+ * before any lookup; a `GetAddrInfo` can make it too.
+ *
+ * Details
+ *
+ * The system resolver and c-ares read a name as a C string, so a NUL ends it early:
+ * `"localhost\u0000.evil.example"` would be looked up, and connected, as `localhost`, past a
+ * check of its suffix. The failure is an `IllegalArgumentException` that says why, and shows at
+ * most the first 40 characters of the host.
+ *
+ * @example
+ * ```ts
+ * import { GetAddrInfo } from "@effect-stagger/core"
+ * import { Either } from "effect"
+ *
+ * Either.isRight(GetAddrInfo.validateHost("example.com.")) // true
+ * Either.isLeft(GetAddrInfo.validateHost("localhost\u0000.evil.example")) // true
+ * ```
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validateHost: (host: string) => Either.Either<string, Cause.IllegalArgumentException> = validate.host
 
 /**
  * The pluggable `getaddrinfo` (the seed's `getaddrinfo_async`).

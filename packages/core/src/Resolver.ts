@@ -169,6 +169,16 @@ export const concurrentResolver: (
  * the first address's family, then one of each family in turn, skipping a family that has run
  * out. Pure.
  *
+ * Details
+ *
+ * A count that is not an integer of at least 1 is a programming error, thrown as Effect's own
+ * unsafe constructors throw (`DateTime.unsafeMake`): with `NaN` the result would lose every
+ * address, with `1.5` it would hold `undefined`. The resolvers and the connect functions reject
+ * the same count with the same exception, as a failure.
+ *
+ * @throws `Cause.IllegalArgumentException` when `firstAddressFamilyCount` is not an integer of
+ * at least 1.
+ *
  * @example
  * ```ts
  * import { Resolver } from "@effect-stagger/core"
@@ -185,4 +195,4 @@ export const concurrentResolver: (
 export const interleave: (
   addresses: ReadonlyArray<AddrInfo>,
   firstAddressFamilyCount: number
-) => ReadonlyArray<AddrInfo> = weave.interleave
+) => ReadonlyArray<AddrInfo> = weave.interleaveChecked

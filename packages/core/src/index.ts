@@ -20,9 +20,9 @@ export * as AddrInfo from "./AddrInfo.js"
  *   works, but a `Stream` reads an iterable in chunks, so a generator runs ahead of the race.
  * - `aiterclose(aiterator)` has no counterpart to call: a `Stream` releases its resources
  *   when the consumer stops pulling, through its `Scope`.
- * - `product(*aiterables)` is `product` below: unlike `Stream.cross`, which runs the second
- *   stream again for every element of the first, it pulls the second stream once, lazily,
- *   and replays what it saw.
+ * - `product(*aiterables, repeat=1)` is `product` below: unlike `Stream.cross`, which runs the
+ *   later streams again for every element of the earlier ones, it pulls each stream once,
+ *   lazily, and replays what it saw.
  *
  * @since 0.1.0
  */

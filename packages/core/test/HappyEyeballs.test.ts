@@ -4,6 +4,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
@@ -329,6 +330,53 @@ describe("HappyEyeballs.connectWith: IP literals", () => {
     }))
 })
 
+describe("HappyEyeballs.connectWith: attempt errors of any shape", () => {
+  /** Values a dialer may fail with that have no usable `message`, `code` or prototype. */
+  const bare = Object.create(null) as object
+  const throwing = {
+    get message(): string {
+      throw new Error("message getter")
+    },
+    get code(): string {
+      throw new Error("code getter")
+    }
+  }
+  /** Every address fails, one at a time, with the value `errors` gives for it; traced. */
+  const failing = (errors: (address: string) => unknown) =>
+    Effect.exit(Effect.scoped(HappyEyeballs.connectWith({
+      host: "example.test",
+      port: 443,
+      delay: null,
+      onEvent: () => Effect.void,
+      dial: (remote) => Effect.fail(errors(remote.address))
+    })))
+
+  it.effect("different ones are aggregated as they are, with a message that does not throw", () =>
+    Effect.gen(function*() {
+      const table: Record<string, unknown> = {
+        [v6(1).address]: bare,
+        [v4(1).address]: throwing,
+        [v6(2).address]: "text"
+      }
+      const exit = yield* failing((address) => table[address])
+      const error = failureOf(exit) as { value: HappyEyeballs.ConnectError }
+      expect(error.value._tag).toBe("ConnectError")
+      // As they are: Effect may wrap an object failure in a Proxy that records its span.
+      const [first, second, third] = error.value.errors
+      expect(error.value.errors).toHaveLength(4)
+      expect(Object.getPrototypeOf(first)).toBe(null)
+      expect(() => (second as typeof throwing).message).toThrow("message getter")
+      expect(third).toBe("text")
+      expect(error.value.message).toMatch(/^Multiple exceptions: \[object Object\], \[object Object\], text, /)
+    }).pipe(Effect.provide(lookups(both))))
+
+  it.effect("the same bare one everywhere is that one error", () =>
+    Effect.gen(function*() {
+      const error = failureOf(yield* failing(() => bare))
+      expect(error !== undefined && Option.isSome(error) && Object.getPrototypeOf(error.value)).toBe(null)
+    }).pipe(Effect.provide(lookups(both))))
+})
+
 describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => {
   const cases: ReadonlyArray<[string, Partial<HappyEyeballs.ConnectOptions<string, DialFailure, never>>, string]> = [
     ["port 0", { port: 0 }, "port"],
@@ -336,6 +384,13 @@ describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => 
     ["port 1.5", { port: 1.5 }, "port"],
     ["port 'http'", { port: "http" }, "port"],
     ["empty host", { host: "" }, "host"],
+    ["a blank host", { host: " \t " }, "host"],
+    ["a host that is no string", { host: 443 as never }, "host"],
+    ["a host holding a NUL, which a resolver reads as its end", { host: "example.test\u0000.evil.example" }, "host"],
+    ["a host holding another control character", { host: "example.test\n" }, "host"],
+    ["a host holding a C1 control character", { host: "example\u0085.test" }, "host"],
+    ["a name over 253 characters", { host: `${"a".repeat(63)}.`.repeat(4) + "test" }, "253"],
+    ["a label over 63 characters", { host: `${"a".repeat(64)}.test` }, "63"],
     ["family 5", { family: 5 as never }, "family"],
     ["a local address that is a name", { localAddrs: [{ address: "localhost" }] }, "localAddrs"],
     ["a local port out of range", { localAddrs: [{ address: "::1", port: 70000 }] }, "port"],
@@ -359,6 +414,32 @@ describe("HappyEyeballs.connectWith: bad arguments fail before any dial", () => 
         expect(log).toEqual([])
       }))
   }
+
+  it.effect("a message shows at most the first 40 characters of what it rejects", () =>
+    Effect.gen(function*() {
+      const port = "9".repeat(100_000)
+      const { exit } = yield* scenario(both, {}, { port })
+      const error = failureOf(exit) as { value: Error }
+      expect(error.value.message).toBe(`port must be an integer from 1 to 65535, got "${"9".repeat(39)}…`)
+      const host = yield* scenario(both, {}, { host: `${"a".repeat(100)}\u0000` })
+      expect((failureOf(host.exit) as { value: Error }).value.message).toBe(
+        `host must not hold control characters, got "${"a".repeat(39)}…`
+      )
+      const odd = yield* scenario(both, {}, { port: BigInt(1) as never })
+      expect((failureOf(odd.exit) as { value: Error }).value.message).toBe(
+        "port must be an integer from 1 to 65535, got 1"
+      )
+    }))
+
+  it.effect("a name of 253 characters and a trailing dot, an IPv6 literal with a zone are fine", () =>
+    Effect.gen(function*() {
+      const longest = `${`${"a".repeat(63)}.`.repeat(3)}${"a".repeat(61)}.`
+      expect(longest.length).toBe(254)
+      const { exit } = yield* scenario(both, { [v6(1).address]: { after: 0, ok: true } }, { host: longest })
+      expect(exit).toEqual(Exit.succeed(v6(1).address))
+      const zoned = yield* scenario({}, { "fe80::1%eth0": { after: 0, ok: true } }, { host: "fe80::1%eth0" })
+      expect(zoned.exit).toEqual(Exit.succeed("fe80::1%eth0"))
+    }))
 
   it.effect("a numeric string port and an IPv6 zone local address are fine", () =>
     Effect.gen(function*() {

@@ -36,6 +36,16 @@ describe("Resolver.interleave (RFC 8305 section 4)", () => {
   it("a count larger than the first family takes all of it", () => {
     expect(names(Resolver.interleave([A[0], B[0], B[1]], 5))).toEqual(names([A[0], B[0], B[1]]))
   })
+  it("a count that is not an integer of at least 1 throws an IllegalArgumentException, even with no address", () => {
+    for (const count of [NaN, 1.5, 0, -1, Infinity]) {
+      for (const addresses of [[...A, ...B], []]) {
+        expect(() => Resolver.interleave(addresses, count)).toThrow(Cause.IllegalArgumentException)
+      }
+    }
+    expect(() => Resolver.interleave(A, NaN)).toThrow(
+      "firstAddressFamilyCount must be an integer of at least 1, got NaN"
+    )
+  })
 })
 
 describe("Resolver.basicResolver", () => {

@@ -9,7 +9,7 @@
  * round trip.
  *
  * Usage (as root, from the repository root):
- *   npx tsx --conditions=source packages/node/bench/history.ts [--runs N]
+ *   npx tsx --conditions=@effect-stagger/source packages/node/bench/history.ts [--runs N]
  * Each client is a fresh process (test/lab/client.ts `--second`, baseline.mjs with
  * STG_BASELINE_SECOND=1) that connects once, untimed, then times its second connect to the same
  * host. Prints a Markdown table, the median of the runs (default 5), for docs/benchmarks.md.

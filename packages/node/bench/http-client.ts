@@ -2,7 +2,7 @@
  * http-client.ts: one HTTP GET, timed, in the lab's client namespace, by one of three clients.
  *
  * Usage (inside the client namespace; bench/http.ts runs it):
- *   node --import tsx --conditions=source packages/node/bench/http-client.ts MODE HOST PORT [--local ADDR]...
+ *   node --import tsx --conditions=@effect-stagger/source packages/node/bench/http-client.ts MODE HOST PORT [--local ADDR]...
  * MODE:
  * - `ours`: `HttpClient.get` over `NodeHttpClient.layerUndici` with `NodeGetAddrInfo.layer`
  *   (both `--local` addresses, one per family);

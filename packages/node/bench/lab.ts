@@ -7,7 +7,7 @@
  * through the lab DNS, as a user's program would run.
  *
  * Usage (as root, from the repository root; not part of CI's tests):
- *   npx tsx --conditions=source packages/node/bench/lab.ts [--runs N] [--no-cold] [--no-write] [KEY...]
+ *   npx tsx --conditions=@effect-stagger/source packages/node/bench/lab.ts [--runs N] [--no-cold] [--no-write] [KEY...]
  * KEY: scenario keys (A B C D E F F2 G H I); default all. `--runs`: runs per client and
  * scenario (default 5). Prints the tables; with every scenario (and without `--no-write`) it
  * also writes docs/benchmarks.md and docs/benchmarks.svg (bench/chart.ts), keeping the HTTP
@@ -466,7 +466,8 @@ const markdown = (rows: ReadonlyArray<Row>, runs: number, machine: Machine, cold
     `Generated on ${machine.date} by`,
     "",
     "```sh",
-    `npx tsx --conditions=source packages/node/bench/lab.ts --runs ${runs}   # as root, ~${Math.ceil(runs * 1.1)} min`,
+    `npx tsx --conditions=@effect-stagger/source packages/node/bench/lab.ts --runs ${runs}` +
+    `   # as root, ~${Math.ceil(runs * 1.1)} min`,
     "```",
     "",
     "Each scenario of the [network lab](lab.md) is built once; then each client connects to",

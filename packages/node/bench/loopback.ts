@@ -12,7 +12,7 @@
  * A last mode connects to a name through the race: an in-memory lookup answers 127.0.0.1 for
  * IPv4 and nothing for IPv6, so both lookups, the resolver's stream and the race run.
  *
- *   node --expose-gc --import tsx --conditions=source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
+ *   node --expose-gc --import tsx --conditions=@effect-stagger/source packages/node/bench/loopback.ts [connects=2000] [rounds=3] [--same-process] [--curve] [--steps]
  *
  * `--curve` measures instead what a connect costs as a fresh process makes more of them: the
  * mean per connect over the 1st, the 2nd-10th, ..., the 1,001st-3,000th, for

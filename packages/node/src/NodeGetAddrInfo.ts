@@ -24,7 +24,8 @@ import * as internal from "./internal/lookup.js"
  * for are left out: `dns.lookup("127.0.0.1", { family: 6 })` answers the IPv4 literal, which
  * is not an IPv6 address. Failures are `ResolveError`s with the system's `code` (`ENOTFOUND`,
  * `EAI_AGAIN`, `ENODATA`, ...). A lookup cannot be cancelled; an interrupted one is abandoned
- * and its answer dropped.
+ * and its answer dropped. A host that `GetAddrInfo.validateHost` refuses (a NUL would cut it
+ * short) is a `ResolveError` without a `code`, and is not looked up.
  *
  * `hints` are what a resolver was given (`Resolver.ResolverOptions`), none by default, as
  * async_stagger's `flags` default to 0: `dns.ADDRCONFIG`, `dns.V4MAPPED`, `dns.ALL`, or their
@@ -51,11 +52,15 @@ export const layer: Layer.Layer<GetAddrInfo.GetAddrInfo> = Layer.succeed(GetAddr
  * Options of `layerDns`.
  *
  * - `servers`: the DNS servers, as `dns.setServers` takes them (`"127.0.0.1"`,
- *   `"[::1]:5353"`); default the system's (`/etc/resolv.conf`).
- * - `timeout`: how long one try waits for an answer; default c-ares's.
- * - `tries`: how many times each server is tried; default 4, as in `node:dns`.
+ *   `"[::1]:5353"`), at least one; default the system's (`/etc/resolv.conf`).
+ * - `timeout`: how long one try waits for an answer, more than 0 and at most 1 minute (c-ares
+ *   counts whole milliseconds, rounded up here); default c-ares's.
+ * - `tries`: how many times each server is tried, from 1 to 16 (c-ares doubles the timeout at
+ *   each round); default 4, as in `node:dns`.
  * - `sort` (since 0.2.0): `false` leaves each answer in the server's order instead of sorting
  *   it by RFC 6724 as `layer` (the system's `getaddrinfo`) would; default `true`.
+ *
+ * Any other value is a defect (`IllegalArgumentException`) when the layer is built.
  *
  * @since 0.1.0
  * @category models
@@ -85,8 +90,10 @@ export interface DnsOptions {
  * server's order, IPv6 first.
  *
  * Failures are `ResolveError`s with the c-ares `code` (`ENOTFOUND`, `ENODATA`, `ETIMEOUT`,
- * `ECONNREFUSED`, `ESERVFAIL`, ...). Options that `node:dns` would reject, and a `sort` that
- * is not a boolean, are a defect (`IllegalArgumentException`) when the layer is built.
+ * `ECONNREFUSED`, `ESERVFAIL`, ...). A host that `GetAddrInfo.validateHost` refuses is a
+ * `ResolveError` without a `code`, and no query is sent. Options that `node:dns` would reject,
+ * and a `sort` that is not a boolean, are a defect (`IllegalArgumentException`) when the
+ * layer is built.
  *
  * @example
  * ```ts

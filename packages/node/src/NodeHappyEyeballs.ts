@@ -52,8 +52,9 @@ export {
  *
  * - `resolutionDelay`, `firstAddressFamilyCount`: bound into the default concurrent resolver
  *   (`Resolver.concurrentResolver`); ignored when `resolver` is given.
- * - `tls`: `true`, or `node:tls` connection options, for a TLS connection. `servername`
- *   defaults to the host when the host is not an IP literal (fix: the seed's `ssl=True` failed
+ * - `tls`: `true`, or `node:tls` connection options, for a TLS connection; `false` (the
+ *   default) for none. `servername` defaults to the host when the host is not an IP literal
+ *   (fix: the seed's `ssl=True` failed
  *   without `server_hostname`), and the certificate is checked against the host. The
  *   `SecureContext` is made once, before any lookup, and shared by every handshake of the
  *   connect (unless `secureContext` is given): a key, certificate, cipher list or TLS version
@@ -80,7 +81,7 @@ export interface ConnectOptions
 {
   readonly resolutionDelay?: Duration.DurationInput | undefined
   readonly firstAddressFamilyCount?: number | undefined
-  readonly tls?: true | Tls.ConnectionOptions | undefined
+  readonly tls?: boolean | Tls.ConnectionOptions | undefined
   readonly handshakeInAttempt?: boolean | undefined
   readonly noDelay?: boolean | undefined
   readonly keepAlive?: boolean | { readonly initialDelay: Duration.DurationInput } | undefined
@@ -141,8 +142,11 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  * - `reader`: the bytes received. It reads only while pulled, so a slow consumer holds the peer
  *   back; it ends at the peer's FIN. It can be run again and goes on where the last run stopped
  *   (one run at a time).
- * - `write(chunk)`: writes and waits until Node has handed the chunk to the kernel.
- * - `end`: half-closes (sends FIN after what was written); the reader goes on.
+ * - `write(chunk)`: writes and waits until Node has handed the chunk to the kernel; a chunk
+ *   that is neither a string nor a `Uint8Array` is an `IllegalArgumentException`.
+ * - `end`: half-closes (sends FIN after what was written); the reader goes on. Again after
+ *   that, it completes at once; on a connection closed before it was ended, it fails with a
+ *   `Write` `SocketError`, as `write` does.
  * - `socket`, `remote`, `local`: the socket (a `tls.TLSSocket` with TLS), the address that won
  *   and the local address bound for it, if any (the seed's `get_extra_info`).
  *
@@ -153,7 +157,9 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  */
 export interface Connection {
   readonly reader: Stream.Stream<Uint8Array, Socket.SocketError>
-  readonly write: (chunk: Uint8Array | string) => Effect.Effect<void, Socket.SocketError>
+  readonly write: (
+    chunk: Uint8Array | string
+  ) => Effect.Effect<void, Socket.SocketError | Cause.IllegalArgumentException>
   readonly end: Effect.Effect<void, Socket.SocketError>
   readonly socket: Net.Socket
   readonly remote: AddrInfo.AddrInfo

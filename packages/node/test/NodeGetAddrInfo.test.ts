@@ -62,8 +62,8 @@ describe("NodeGetAddrInfo.layer", () => {
 
   it.effect("a failure is a ResolveError with the system's code", () =>
     Effect.gen(function*() {
-      // A label over 63 octets: getaddrinfo rejects it without sending a query.
-      const host = `${"a".repeat(64)}.invalid`
+      // Empty labels: getaddrinfo rejects the name without sending a query.
+      const host = ".."
       const error = yield* resolveErrorOf(lookup(host, 4))
       expect(error).toMatchObject({ _tag: "ResolveError", host, family: 4 })
       expect(typeof error.code).toBe("string")
@@ -101,6 +101,19 @@ describe("NodeGetAddrInfo.layer", () => {
           )
         )
       )
+    }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
+
+  it.effect("a host that getaddrinfo would cut short or misread is a ResolveError, not looked up", () =>
+    Effect.gen(function*() {
+      // getaddrinfo reads a C string: this one would answer 127.0.0.1, as localhost.
+      const hosts = ["localhost\u0000.evil.example", "localhost\r\n", `${"a".repeat(64)}.test`, " "]
+      for (const host of hosts) {
+        const error = yield* resolveErrorOf(lookup(host, 0))
+        expect(error).toMatchObject({ _tag: "ResolveError", host, family: 0 })
+        expect(error.code).toBeUndefined()
+        expect(error.message).toMatch(/^getaddrinfo refused the host: host/)
+        expect(error.cause).toBeInstanceOf(Cause.IllegalArgumentException)
+      }
     }).pipe(Effect.provide(NodeGetAddrInfo.layer)))
 })
 
@@ -146,7 +159,7 @@ describe("NodeGetAddrInfo.layerDns", () => {
       const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
       const error = yield* resolveErrorOf(lookup("v4only.test", 6)).pipe(Effect.provide(layer))
       expect(error).toMatchObject({ code: "ENODATA", host: "v4only.test", family: 6 })
-      expect(error.message).toBe("DNS ENODATA v4only.test (no address of that family)")
+      expect(error.message).toBe("DNS query ENODATA v4only.test (no address of that family)")
       expect(yield* lookup("v4only.test", 0).pipe(Effect.provide(layer))).toEqual([
         { family: 4, address: "127.0.0.1", port: 80 },
         { family: 4, address: "127.0.0.2", port: 80 }
@@ -161,7 +174,7 @@ describe("NodeGetAddrInfo.layerDns", () => {
       expect(error).toMatchObject({
         code: "ENOTFOUND",
         family: 0,
-        message: "DNS ENOTFOUND nowhere.test (no such domain name)"
+        message: "DNS query ENOTFOUND nowhere.test (no such domain name)"
       })
       expect(error.errors?.map((e) => e.family)).toEqual([6, 4])
     }))
@@ -172,6 +185,18 @@ describe("NodeGetAddrInfo.layerDns", () => {
       const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
       expect(yield* lookup("::1", 0).pipe(Effect.provide(layer))).toEqual([{ family: 6, address: "::1", port: 80 }])
       expect(yield* lookup("::1", 4).pipe(Effect.provide(layer))).toEqual([])
+      expect(dns.queries).toEqual([])
+    }))
+
+  it.scopedLive("a host that c-ares would cut short is a ResolveError, and no query is sent", () =>
+    Effect.gen(function*() {
+      const dns = yield* dnsServer(zone)
+      const layer = NodeGetAddrInfo.layerDns({ servers: [dns.server] })
+      for (const family of [0, 4, 6] as const) {
+        const error = yield* resolveErrorOf(lookup("both.test\u0000.evil.example", family)).pipe(Effect.provide(layer))
+        expect(error).toMatchObject({ _tag: "ResolveError", host: "both.test\u0000.evil.example", family })
+        expect(error.message).toMatch(/^DNS query refused the host: host must not hold control characters/)
+      }
       expect(dns.queries).toEqual([])
     }))
 
@@ -223,14 +248,29 @@ describe("NodeGetAddrInfo.layerDns", () => {
       expect(socket.remoteAddress).toBe("127.0.0.1")
     }))
 
-  it.effect("bad options are a defect when the layer is built", () =>
+  it.effect("bad options are a defect when the layer is built, with a short message naming the option", () =>
     Effect.gen(function*() {
-      const bad: Array<NodeGetAddrInfo.DnsOptions> = [{ tries: 0 }, { timeout: "soon" as never }, {
-        servers: ["not a server"]
-      }]
-      for (const options of bad) {
+      const bad: Array<[NodeGetAddrInfo.DnsOptions, string]> = [
+        [{ tries: 0 }, "tries must be an integer from 1 to 16, got 0"],
+        [{ tries: 2 ** 31 }, "tries must be an integer from 1 to 16, got 2147483648"],
+        [{ tries: 1.5 }, "tries must be an integer from 1 to 16, got 1.5"],
+        [{ timeout: "soon" as never }, "timeout must be a duration of more than 0 and at most 1 minute, got \"soon\""],
+        [{ timeout: "30 days" }, "timeout must be a duration of more than 0 and at most 1 minute, got \"30 days\""],
+        [{ timeout: NaN }, "timeout must be a duration of more than 0 and at most 1 minute, got NaN"],
+        [{ timeout: -5 }, "timeout must be a duration of more than 0 and at most 1 minute, got -5"],
+        [{ timeout: 0 }, "timeout must be a duration of more than 0 and at most 1 minute, got 0"],
+        [{ servers: [] }, "servers must be a non-empty array (leave it out for the system's), got []"],
+        [{ servers: ["not a server"] }, "servers: \"not a server\" is not an IP address, optionally with a port"],
+        [
+          { servers: ["127.0.0.1", "x".repeat(1000)] },
+          `servers: "${"x".repeat(39)}… is not an IP address, optionally with a port`
+        ]
+      ]
+      for (const [options, message] of bad) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns(options))))
-        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+        const defect = Exit.isFailure(exit) ? Cause.dieOption(exit.cause) : undefined
+        expect(defect).toMatchObject({ _tag: "Some", value: { _tag: "IllegalArgumentException" } })
+        expect((defect as { value: Error }).value.message).toBe(`NodeGetAddrInfo.layerDns: ${message}`)
       }
     }))
 
@@ -290,5 +330,16 @@ describe("NodeGetAddrInfo.layerDns", () => {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns(options))))
         expect(exit).toEqual(Exit.die(new Cause.IllegalArgumentException(`NodeGetAddrInfo.layerDns: ${message}`)))
       }
+    }))
+
+  it.scopedLive("the limits themselves are fine: 1 minute, 16 tries; a timeout under 1 ms rounds up", () =>
+    Effect.gen(function*() {
+      const dns = yield* dnsServer(zone)
+      const longest = NodeGetAddrInfo.layerDns({ servers: [dns.server], timeout: "1 minute", tries: 16 })
+      expect(yield* lookup("both.test", 4).pipe(Effect.provide(longest))).toEqual([
+        { family: 4, address: "127.0.0.1", port: 80 }
+      ])
+      const exit = yield* Effect.exit(Effect.scoped(Layer.build(NodeGetAddrInfo.layerDns({ timeout: "0.5 millis" }))))
+      expect(Exit.isSuccess(exit)).toBe(true)
     }))
 })

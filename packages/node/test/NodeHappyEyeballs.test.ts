@@ -598,6 +598,49 @@ describe("NodeHappyEyeballs.openConnection", () => {
       expect(error).toBeInstanceOf(Socket.SocketGenericError)
       expect(error).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_WRITE_AFTER_END" } })
     }).pipe(Effect.provide(names)))
+
+  it.scopedLive("write of a chunk that is neither a string nor bytes is an IllegalArgumentException", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end, reader, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      for (const chunk of [5, null, undefined, { length: 1 }]) {
+        const error = yield* Effect.flip(write(chunk as never))
+        expect(error).toBeInstanceOf(Cause.IllegalArgumentException)
+        expect(error.message).toBe(`write: a chunk must be a string or a Uint8Array, got ${typeof chunk}`)
+      }
+      yield* write("still open")
+      yield* end
+      expect(text(yield* Stream.runCollect(reader))).toBe("still open")
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("end on a socket destroyed here fails with a Write error, as write does; it does not hang", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end, socket, write } = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port)
+      socket.destroy()
+      const writeError = yield* Effect.flip(write("too late"))
+      expect(writeError).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_DESTROYED" } })
+      const endError = yield* Effect.flip(end).pipe(Effect.timeout("2 seconds"))
+      expect(endError).toBeInstanceOf(Socket.SocketGenericError)
+      expect(endError).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_DESTROYED" } })
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("end after the connection's scope has closed fails with a Write error; it does not hang", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end } = yield* Effect.scoped(NodeHappyEyeballs.openConnection("127.0.0.1", server.port))
+      const error = yield* Effect.flip(end).pipe(Effect.timeout("2 seconds"))
+      expect(error).toMatchObject({ reason: "Write", cause: { code: "ERR_STREAM_DESTROYED" } })
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("end after end and the scope's close still completes", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      const { end } = yield* Effect.scoped(
+        Effect.tap(NodeHappyEyeballs.openConnection("127.0.0.1", server.port), ({ end }) => end)
+      )
+      yield* end.pipe(Effect.timeout("2 seconds"))
+    }).pipe(Effect.provide(names)))
 })
 
 describe("NodeHappyEyeballs.createConnection", () => {

@@ -79,6 +79,30 @@ describe("NodeHappyEyeballs TLS", () => {
       expect(error.code).toBe("DEPTH_ZERO_SELF_SIGNED_CERT")
     }).pipe(Effect.provide(names)))
 
+  it.scopedLive("tls: false, null or undefined is no TLS: a plain TCP socket", () =>
+    Effect.gen(function*() {
+      const server = yield* tcpServer("127.0.0.1")
+      for (const tls of [false, null as never, undefined]) {
+        const connection = yield* NodeHappyEyeballs.openConnection("127.0.0.1", server.port, { tls }).pipe(
+          Effect.timeout("2 seconds")
+        )
+        expect(connection.socket).not.toBeInstanceOf(Tls.TLSSocket)
+        yield* connection.write("plain")
+        yield* connection.end
+        const echoed = yield* Stream.runCollect(connection.reader)
+        expect(Buffer.concat(Chunk.toArray(echoed)).toString()).toBe("plain")
+      }
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("a host that is no string, with tls, is an IllegalArgumentException", () =>
+    Effect.gen(function*() {
+      for (const host of [443, undefined, null, { host: "tls.test" }]) {
+        const error = yield* Effect.flip(NodeHappyEyeballs.createConnectedSock(host as never, 443, { tls: true }))
+        expect(error).toBeInstanceOf(Cause.IllegalArgumentException)
+        expect(error.message).toMatch(/^host must be a host name or an IP address, got /)
+      }
+    }).pipe(Effect.provide(names)))
+
   it.scopedLive("openConnection over TLS: echo round trip", () =>
     Effect.gen(function*() {
       const { cert, key } = yield* credentials
@@ -158,6 +182,11 @@ describe("NodeHappyEyeballs TLS", () => {
         "a TLS version that does not exist",
         { minVersion: "TLSv9" as Tls.SecureVersion },
         /^tls: options Node cannot use \(ERR_TLS_INVALID_PROTOCOL_VERSION\): "TLSv9" is not a valid minimum/
+      ],
+      [
+        "a long value, which Node's message echoes: the message stays short",
+        { minVersion: "v".repeat(100_000) as Tls.SecureVersion },
+        /^tls: options Node cannot use \(ERR_TLS_INVALID_PROTOCOL_VERSION\): "v{119}…$/
       ]
     ]
     for (const [what, tls, message] of bad) {

@@ -26,7 +26,7 @@ export const spawn = (
   Effect.async<Exited>((resume) => {
     const child = ChildProcess.spawn(
       Path.join(root, "node_modules/.bin/tsx"),
-      ["--conditions=source", "packages/cli/src/bin.ts", ...args],
+      ["--conditions=@effect-stagger/source", "packages/cli/src/bin.ts", ...args],
       { cwd: root, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] }
     )
     let stdout = ""

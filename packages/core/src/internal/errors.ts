@@ -7,16 +7,40 @@ import * as Cause from "effect/Cause"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 
-/** The readable text of any failure value. */
-export const messageOf = (error: unknown): string =>
-  Predicate.hasProperty(error, "message") && typeof error.message === "string" ? error.message : String(error)
+/**
+ * A property of a failure value, `undefined` when reading it throws. A dialer may fail with
+ * anything (an object without a prototype, a getter that throws, a Proxy): it is aggregated as
+ * it is, and reading it must not turn the connect's failure into a defect.
+ */
+const read = (value: unknown, key: string): unknown => {
+  try {
+    return Predicate.hasProperty(value, key) ? value[key] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The readable text of any failure value; `[object Object]` for one that has none. */
+export const messageOf = (error: unknown): string => {
+  const message = read(error, "message")
+  if (typeof message === "string") return message
+  try {
+    return String(error)
+  } catch {
+    try {
+      return Object.prototype.toString.call(error)
+    } catch {
+      return typeof error
+    }
+  }
+}
 
 /** Errors are "the same" when they share a tag (or, untagged, a constructor) and a message. */
 const kindOf = (error: unknown): unknown =>
   Predicate.hasProperty(error, "_tag") ?
-    error._tag :
+    read(error, "_tag") :
     Predicate.isObject(error) ?
-    error.constructor :
+    read(error, "constructor") :
     typeof error
 
 /** @internal */

@@ -72,7 +72,7 @@ const lookup = (
         new GetAddrInfo.ResolveError({
           host,
           family,
-          message: `getaddrinfo(${JSON.stringify(host)}, ${port}, family=${family}) answered ${
+          message: `the lookup of ${validate.shown(host)} (${familyName(family)}) answered ${
             shown(wrong.address)
           } as family ${shown(wrong.family)}, which is not an IP address of that family`
         })
@@ -81,12 +81,14 @@ const lookup = (
     return Effect.succeed(family === 0 ? addresses : addresses.filter((a) => a.family === family))
   })
 
+const familyName = (family: FamilyOption) => family === 0 ? "both families" : `IPv${family}`
+
 /** No address at all: a failure (async_stagger's "returned empty list"). */
-const noAddress = (host: string, port: number, family: FamilyOption) =>
+const noAddress = (host: string, family: FamilyOption) =>
   new GetAddrInfo.ResolveError({
     host,
     family,
-    message: `getaddrinfo(${JSON.stringify(host)}, ${port}, family=${family}) returned no address`
+    message: `the lookup of ${validate.shown(host)} (${familyName(family)}) returned no address`
   })
 
 /** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
@@ -125,7 +127,7 @@ const openBasic = (host: string, port: number, options: Resolver.ResolverOptions
       addresses !== undefined ?
         Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none()) :
         Effect.flatMap(lookup(service, host, port, family, hints), (found) => {
-          if (found.length === 0) return Effect.fail(noAddress(host, port, family))
+          if (found.length === 0) return Effect.fail(noAddress(host, family))
           addresses = weave.interleave(found, count)
           return pull
         })
@@ -171,7 +173,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     const report = (family: Family, exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) => {
       if (Exit.isFailure(exit)) failures.push(exit.cause)
       // A family with no records is an empty answer, not a failure.
-      else if (exit.value.length === 0) failures.push(Cause.fail(noAddress(host, port, family)))
+      else if (exit.value.length === 0) failures.push(Cause.fail(noAddress(host, family)))
       return Queue.offer(
         inbox,
         Exit.isSuccess(exit) ? { _tag: "Answer", family, addresses: exit.value } : { _tag: "Failure", family }

@@ -45,9 +45,17 @@ export const makeRecorder = (onEvent: Trace.OnEvent | undefined): Effect.Effect<
     }
   })
 
-/** The system error code of a failure, where it has one (`ECONNREFUSED`, ...). */
-export const codeOf = (error: unknown): string | undefined =>
-  Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+/**
+ * The system error code of a failure, where it has one (`ECONNREFUSED`, ...). A failure whose
+ * `code` cannot be read (a getter that throws, a Proxy) has none, rather than making a defect.
+ */
+export const codeOf = (error: unknown): string | undefined => {
+  try {
+    return Predicate.hasProperty(error, "code") && typeof error.code === "string" ? error.code : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** OpenTelemetry's `error.type`: the system error code, else the error's tag or class. */
 export const errorType = (cause: Cause.Cause<unknown>): string => {

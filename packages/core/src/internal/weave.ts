@@ -7,7 +7,9 @@
  *
  * @internal
  */
+import * as Either from "effect/Either"
 import type { AddrInfo, Family } from "../AddrInfo.js"
+import * as validate from "./validate.js"
 
 /**
  * Takes `firstExtras` from `first`, then alternates one to one between the rest of `first` and
@@ -35,6 +37,20 @@ export const interleave = (addresses: ReadonlyArray<AddrInfo>, firstAddressFamil
   const first = addresses.filter((a) => a.family === firstFamily)
   const second = addresses.filter((a) => a.family !== firstFamily)
   return weave(first, second, firstAddressFamilyCount - 1)
+}
+
+/**
+ * The public `interleave`, which may be called with any number: one that is not an integer of
+ * at least 1 would leave out addresses (`NaN`) or make holes (`1.5`), so it is thrown, as the
+ * resolvers and the connect functions reject it.
+ */
+export const interleaveChecked = (
+  addresses: ReadonlyArray<AddrInfo>,
+  firstAddressFamilyCount: number
+): Array<AddrInfo> => {
+  const count = validate.firstAddressFamilyCount(firstAddressFamilyCount)
+  if (Either.isLeft(count)) throw count.left
+  return interleave(addresses, count.right)
 }
 
 /** The state of a concurrent resolution, as the consumer sees it. */

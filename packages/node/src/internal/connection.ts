@@ -11,6 +11,7 @@
  * @internal
  */
 import * as Socket from "@effect/platform/Socket"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -52,16 +53,32 @@ export const reader = (socket: Net.Socket): Stream.Stream<Uint8Array, Socket.Soc
 
 /**
  * Writes one chunk and waits until Node has handed it to the kernel (the write callback),
- * which is the backpressure of asyncio's `write` followed by `drain`.
+ * which is the backpressure of asyncio's `write` followed by `drain`. A chunk of another type,
+ * which Node's `write` would throw on, is a bad argument.
  */
-export const write = (socket: Net.Socket) => (chunk: Uint8Array | string): Effect.Effect<void, Socket.SocketError> =>
-  Effect.async<void, Socket.SocketError>((resume) => {
-    socket.write(chunk, (cause) => resume(cause ? Effect.fail(writeError(cause)) : Effect.void))
-  })
+export const write =
+  (socket: Net.Socket) =>
+  (chunk: Uint8Array | string): Effect.Effect<void, Socket.SocketError | Cause.IllegalArgumentException> =>
+    typeof chunk !== "string" && !(chunk instanceof Uint8Array) ?
+      Effect.fail(
+        new Cause.IllegalArgumentException(`write: a chunk must be a string or a Uint8Array, got ${typeof chunk}`)
+      ) :
+      Effect.async<void, Socket.SocketError>((resume) => {
+        socket.write(chunk, (cause) => resume(cause ? Effect.fail(writeError(cause)) : Effect.void))
+      })
 
-/** Half-closes: sends FIN once everything written has been flushed; reading goes on. */
+/** What Node's own `write` fails with on a destroyed socket, for `end` to fail alike. */
+const destroyedError = () =>
+  Object.assign(new Error("Cannot call end after a stream was destroyed"), { code: "ERR_STREAM_DESTROYED" })
+
+/**
+ * Half-closes: sends FIN once everything written has been flushed; reading goes on. Once
+ * ended, it completes again at once. On a socket destroyed before it was ended (by its scope,
+ * or by hand), Node's `end` would never call back, so it fails here as `write` does.
+ */
 export const end = (socket: Net.Socket): Effect.Effect<void, Socket.SocketError> =>
   Effect.async<void, Socket.SocketError>((resume) => {
     if (socket.writableEnded) return resume(Effect.void)
+    if (socket.destroyed) return resume(Effect.fail(writeError(destroyedError())))
     socket.end((cause?: unknown) => resume(cause ? Effect.fail(writeError(cause)) : Effect.void))
   })

@@ -17,12 +17,12 @@ import * as Either from "effect/Either"
 import * as Dns from "node:dns"
 import type * as NodeGetAddrInfo from "../NodeGetAddrInfo.js"
 import { sortAnswer } from "./sourceAddress.js"
-import { codeOf, resolveMessage } from "./systemError.js"
+import { codeOf, resolveMessage, truncated } from "./systemError.js"
 
 type Service = GetAddrInfo.GetAddrInfo["Type"]
 
 const resolveError = (
-  source: "getaddrinfo" | "DNS",
+  source: "getaddrinfo" | "DNS query",
   host: string,
   family: AddrInfo.FamilyOption,
   cause: unknown
@@ -48,6 +48,26 @@ const badHints = (hints: number) =>
     )
 
 /**
+ * A host that the resolver would read otherwise than it is written (a NUL ends a C string, so
+ * `"localhost\u0000.evil.example"` is looked up as `localhost`), or that no name can be, is a
+ * `ResolveError` here, before any lookup: for callers of the service who skip the connect
+ * functions' own check (`GetAddrInfo.validateHost`).
+ */
+const refused = (
+  source: "getaddrinfo" | "DNS query",
+  host: string,
+  family: AddrInfo.FamilyOption
+): GetAddrInfo.ResolveError | undefined => {
+  const checked = GetAddrInfo.validateHost(host)
+  return Either.isRight(checked) ? undefined : new GetAddrInfo.ResolveError({
+    host,
+    family,
+    message: `${source} refused the host: ${checked.left.message}`,
+    cause: checked.left
+  })
+}
+
+/**
  * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
  * it). No `hints` unless the lookup is given some: like async_stagger's default flags of 0, and
  * unlike Node's own `net.connect`, which adds `ADDRCONFIG` and so hides IPv6 on hosts that
@@ -56,6 +76,8 @@ const badHints = (hints: number) =>
 export const system: Service = {
   lookup: (host, port, { family, hints = 0 }) =>
     Effect.async<ReadonlyArray<AddrInfo.AddrInfo>, GetAddrInfo.ResolveError>((resume) => {
+      const badHost = refused("getaddrinfo", host, family)
+      if (badHost !== undefined) return resume(Effect.fail(badHost))
       const bad = badHints(hints)
       if (bad !== undefined) return resume(Effect.die(bad))
       try {
@@ -79,32 +101,67 @@ export const system: Service = {
 
 const notBoolean = (name: string, value: unknown) =>
   value !== undefined && typeof value !== "boolean" ?
-    `${name} must be true or false, got ${String(value).slice(0, 40)}` :
+    `${name} must be true or false, got ${shownOption(value)}` :
     undefined
 
+/** The longest `timeout` of `layerDns`: a try that waits longer than this is not waiting for DNS. */
+const MAX_TIMEOUT = Duration.minutes(1)
+
+/** The most `tries` of `layerDns`: c-ares doubles the timeout at each round of tries. */
+const MAX_TRIES = 16
+
+/** An option as a message shows it: at most 40 characters, as core's argument checks do. */
+const shownOption = (input: unknown): string => {
+  let text: string
+  try {
+    text = typeof input === "string" || Array.isArray(input) ? JSON.stringify(input) : String(input)
+  } catch {
+    text = typeof input
+  }
+  return truncated(text, 40)
+}
+
+/**
+ * Every option, checked when the layer is built, so that a lookup never meets one that c-ares
+ * would refuse (`new Resolver` throws a `RangeError` past an int32) or read otherwise (a
+ * `timeout` of `NaN` or below 1 ms, an empty `servers`).
+ */
 const dnsOptions = (options: NodeGetAddrInfo.DnsOptions | undefined) => {
   const timeout = options?.timeout === undefined ? undefined : Duration.decodeUnknown(options.timeout)
-  if (timeout !== undefined && (timeout._tag === "None" || !Duration.isFinite(timeout.value))) {
-    return Either.left(`timeout must be a finite duration, got ${String(options?.timeout)}`)
+  if (
+    timeout !== undefined &&
+    (timeout._tag === "None" || !Duration.greaterThan(timeout.value, Duration.zero) ||
+      Duration.greaterThan(timeout.value, MAX_TIMEOUT))
+  ) {
+    return Either.left(
+      `timeout must be a duration of more than 0 and at most 1 minute, got ${shownOption(options?.timeout)}`
+    )
   }
   const tries = options?.tries
-  if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1)) {
-    return Either.left(`tries must be an integer of at least 1, got ${tries}`)
+  if (tries !== undefined && !(Number.isInteger(tries) && tries >= 1 && tries <= MAX_TRIES)) {
+    return Either.left(`tries must be an integer from 1 to ${MAX_TRIES}, got ${shownOption(tries)}`)
   }
   const notFlag = notBoolean("sort", options?.sort)
   if (notFlag !== undefined) return Either.left(notFlag)
   const servers = options?.servers
   if (servers !== undefined) {
-    try {
-      new Dns.Resolver().setServers(servers)
-    } catch (cause) {
-      return Either.left(`servers: ${String(cause)}`)
+    if (!Array.isArray(servers) || servers.length === 0) {
+      return Either.left(
+        `servers must be a non-empty array (leave it out for the system's), got ${shownOption(servers)}`
+      )
+    }
+    for (const server of servers) {
+      try {
+        new Dns.Resolver().setServers([server])
+      } catch {
+        return Either.left(`servers: ${shownOption(server)} is not an IP address, optionally with a port`)
+      }
     }
   }
   return Either.right({
     // c-ares counts whole milliseconds; -1 asks for its default.
     resolverOptions: {
-      timeout: timeout === undefined ? -1 : Math.max(1, Math.ceil(Duration.toMillis(timeout.value))),
+      timeout: timeout === undefined ? -1 : Math.ceil(Duration.toMillis(timeout.value)),
       tries: tries ?? 4
     },
     servers,
@@ -131,7 +188,7 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           const done = (cause: NodeJS.ErrnoException | null, addresses: ReadonlyArray<string>) =>
             resume(
               cause ?
-                Effect.fail(resolveError("DNS", host, family, cause)) :
+                Effect.fail(resolveError("DNS query", host, family, cause)) :
                 Effect.succeed(addresses.map((address) => ({ family, address, port })))
             )
           if (family === 6) resolver.resolve6(host, done)
@@ -159,6 +216,8 @@ export const dns = (options: NodeGetAddrInfo.DnsOptions | undefined): Effect.Eff
           if (literal !== undefined) {
             return Effect.succeed(family === 0 || family === literal.family ? [literal] : [])
           }
+          const bad = refused("DNS query", host, family)
+          if (bad !== undefined) return Effect.fail(bad)
           const answer = family === 0 ? both(host, port) : query(host, port, family)
           return sort ? Effect.flatMap(answer, sortAnswer) : answer
         }

@@ -26,7 +26,7 @@ import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
 import * as connection from "./connection.js"
 import * as dialer from "./dial.js"
 import * as SocketOptions from "./socketOptions.js"
-import { codeOf, messageOf } from "./systemError.js"
+import { codeOf, messageOf, truncated } from "./systemError.js"
 
 type RaceFailure =
   | DialError
@@ -133,7 +133,7 @@ export const withSecureContext = (
     const code = codeOf(cause)
     return Either.left(
       new Cause.IllegalArgumentException(
-        `tls: options Node cannot use${code === undefined ? "" : ` (${code})`}: ${messageOf(cause)}`
+        `tls: options Node cannot use${code === undefined ? "" : ` (${code})`}: ${truncated(messageOf(cause), 120)}`
       )
     )
   }
@@ -193,7 +193,9 @@ export const connect = (
     if (Either.isLeft(resolver)) return Effect.fail(resolver.left)
     const socketOptions = SocketOptions.check(merged)
     if (Either.isLeft(socketOptions)) return Effect.fail(socketOptions.left)
-    const checked = merged.tls === undefined ? undefined : secureOptions(host, merged.tls)
+    // `tls: false` (or `null`, from plain JavaScript) is no TLS, as any false-y value reads. A
+    // host that is no string is left to `connectWith`'s check, an IllegalArgumentException.
+    const checked = !merged.tls || typeof host !== "string" ? undefined : secureOptions(host, merged.tls)
     if (checked !== undefined && Either.isLeft(checked)) return Effect.fail(checked.left)
     const secure = checked?.right
     const touches = SocketOptions.touchesSocket(socketOptions.right)

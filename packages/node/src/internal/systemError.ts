@@ -14,6 +14,13 @@ export const codeOf = (cause: unknown): string | undefined =>
 export const messageOf = (cause: unknown): string =>
   Predicate.hasProperty(cause, "message") && typeof cause.message === "string" ? cause.message : String(cause)
 
+/**
+ * A text cut to its first `limit` characters and `…`, for messages: a Node message may echo a
+ * whole input (`"vvv…" is not a valid minimum TLS protocol version`).
+ */
+export const truncated = (text: string, limit: number): string =>
+  text.length > limit ? `${text.slice(0, limit)}…` : text
+
 /** What each `node:dns` error code means, after the `dns` module's documentation. */
 const dnsMeanings: Record<string, string> = {
   ENODATA: "no address of that family",
@@ -34,7 +41,7 @@ const dnsMeanings: Record<string, string> = {
  * A message for a failed lookup. It does not name the family, so that both families failing
  * alike read as one message (the combined `ResolveError` then shows it once).
  */
-export const resolveMessage = (source: "getaddrinfo" | "DNS", host: string, cause: unknown): string => {
+export const resolveMessage = (source: "getaddrinfo" | "DNS query", host: string, cause: unknown): string => {
   const code = codeOf(cause)
   const meaning = code === undefined ? undefined : dnsMeanings[code]
   return code === undefined ?

@@ -36,9 +36,9 @@ export const undiciDefaults: NodeHappyEyeballs.ConnectOptions = {
  * made now, once: options Node cannot use are named at once, by an `IllegalArgumentException`.
  */
 export const sharedTls = (
-  tls: true | Tls.ConnectionOptions | undefined
+  tls: boolean | Tls.ConnectionOptions | null | undefined
 ): Either.Either<Tls.ConnectionOptions, Cause.IllegalArgumentException> =>
-  nodeHappyEyeballs.withSecureContext(tls === undefined || tls === true ? {} : tls)
+  nodeHappyEyeballs.withSecureContext(typeof tls === "object" && tls !== null ? tls : {})
 
 /** Checks the options a connector or agent is made with; throws, as Node's constructors do. */
 export const checkOrThrow = (options: NodeHappyEyeballs.ConnectOptions): Tls.ConnectionOptions => {

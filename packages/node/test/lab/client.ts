@@ -5,11 +5,12 @@
  * process in the lab's client namespace, resolving through the lab DNS. This is that process.
  *
  * Usage (as root, from the repository root, inside the client namespace):
- *   ip netns exec stg-c-ID node --import tsx --conditions=source packages/node/test/lab/client.ts \
+ *   ip netns exec stg-c-ID node --import tsx --conditions=@effect-stagger/source packages/node/test/lab/client.ts \
  *     HOST PORT [--local ADDR]... [--resolver system|dns] [--dns-server ADDR]... \
  *     [--delay MS] [--resolution-delay MS] [--timeout MS] [--cold] [--second] [--history]
- * `--import tsx` loads TypeScript; `--conditions=source` makes `@effect-stagger/*` resolve to
- * the sources, so nothing needs building. `--resolver system` (default) is
+ * `--import tsx` loads TypeScript; `--conditions=@effect-stagger/source` makes
+ * `@effect-stagger/*` resolve to the sources, so nothing needs building (a condition of our own:
+ * a consumer's tooling may set a plain `source`). `--resolver system` (default) is
  * `NodeGetAddrInfo.layer` (getaddrinfo, which reads the namespace's resolv.conf: the lab DNS);
  * `dns` is `NodeGetAddrInfo.layerDns` with the `--dns-server`s. `--local` adds one local
  * address to bind (the library pairs each remote with the local addresses of its family).
@@ -400,7 +401,7 @@ export const command = (host: string, port: number, options?: RunOptions): Reado
   process.execPath,
   "--import",
   tsxLoader,
-  "--conditions=source",
+  "--conditions=@effect-stagger/source",
   clientScript,
   host,
   String(port),
