@@ -15,6 +15,7 @@
  */
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -114,21 +115,18 @@ export const race = <A, E, R, E2, R2>(
         Effect.flatMap(
           Ref.modify(winner, (w) => Option.isNone(w) ? [true, Option.some(index)] : [false, w]),
           (first) =>
-            first ?
-              Effect.as(
+            first
+              ? Effect.as(
                 Effect.ensuring(onWin?.(value, index) ?? Effect.void, Deferred.succeed(won, undefined)),
                 value
-              ) :
-              Effect.interrupt
+              )
+              : Effect.interrupt
         )
       // Forked and recorded in one uninterruptible step, so that no attempt escapes the record.
       const start = (attempt: Effect.Effect<A, E, R>, index: number) =>
         Effect.uninterruptible(Effect.map(
           Effect.fork(Effect.flatMap(Effect.interruptible(attempt), (value) => claim(value, index))),
-          (fiber) => {
-            fibers.push(fiber)
-            return fiber
-          }
+          (fiber) => fibers[fibers.push(fiber) - 1]
         ))
       const pullNext = Effect.exit(source.pull)
       // While attempts run, a win ends the wait for the next one.
@@ -137,20 +135,32 @@ export const race = <A, E, R, E2, R2>(
           pullNext :
           Effect.raceAll([pullNext, Effect.as(Deferred.await(won), Exit.succeed(Option.none()))])
       )
-      const wait = Option.match(delay, {
-        onNone: () => (fiber: Fiber.Fiber<A, E>) => Effect.raceAll([Fiber.await(fiber), Deferred.await(won)]),
-        onSome: (delay) =>
-          Duration.isZero(delay) ?
-            () => Effect.void :
-            (fiber: Fiber.Fiber<A, E>) => Effect.raceAll([Fiber.await(fiber), Deferred.await(won), Effect.sleep(delay)])
-      })
+      // Waits for this attempt's end, a win, or the delay less `late`; says whether the delay passed.
+      const nanos = Option.match(delay, { onNone: () => BigInt(0), onSome: Duration.unsafeToNanos })
+      const wait = (fiber: Fiber.Fiber<A, E>, late: bigint) =>
+        Option.isNone(delay) ?
+          Effect.as(Effect.raceAll([Fiber.await(fiber), Deferred.await(won)]), false) :
+          nanos === BigInt(0) ?
+          Effect.succeed(false) :
+          Effect.raceAll([
+            Effect.as(Fiber.await(fiber), false),
+            Effect.as(Deferred.await(won), false),
+            Effect.as(Effect.sleep(Duration.nanos(late < nanos ? nanos - late : BigInt(0))), true)
+          ])
 
+      // The loop may wake late for the delay (a timer fires late on a busy machine, and the loop
+      // takes steps of its own): the next delay is shortened by as much, so that lateness does
+      // not add up over the attempts. Waiting for the next element is not lateness (rule 3).
+      let late = BigInt(0)
       while (true) {
         const pulled = yield* next
         if (Exit.isFailure(pulled)) sourceError = Option.some(pulled.cause)
         if (Exit.isFailure(pulled) || Option.isNone(pulled.value) || (yield* Deferred.isDone(won))) break
-        yield* wait(yield* start(pulled.value.value, fibers.length))
+        const fiber = yield* start(pulled.value.value, fibers.length)
+        const due = (yield* Clock.currentTimeNanos) + nanos - late
+        const expired = yield* wait(fiber, late)
         if (yield* Deferred.isDone(won)) break
+        late = expired ? (yield* Clock.currentTimeNanos) - due : BigInt(0)
       }
       // Nothing more will start: a winner, or every attempt's end.
       if (fibers.length > 0) yield* Effect.raceAll([Deferred.await(won), Effect.asVoid(Fiber.awaitAll(fibers))])
