@@ -9,15 +9,20 @@
  * round trip.
  *
  * Usage (as root, from the repository root):
- *   npx tsx --conditions=@effect-stagger/source packages/node/bench/history.ts [--runs N]
+ *   npx tsx --conditions=@effect-stagger/source packages/node/bench/history.ts [--runs N] [--no-write]
  * Each client is a fresh process (test/lab/client.ts `--second`, baseline.mjs with
  * STG_BASELINE_SECOND=1) that connects once, untimed, then times its second connect to the same
- * host. Prints a Markdown table, the median of the runs (default 5), for docs/benchmarks.md.
+ * host. Prints its section of docs/benchmarks.md, the median of the runs (default 5), and
+ * writes it there (bench/sections.ts) unless `--no-write`.
  */
 import * as Effect from "effect/Effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Url from "node:url"
 import * as Client from "../test/lab/client.js"
 import * as Lab from "../test/lab/Lab.js"
 import * as Scenarios from "../test/lab/scenarios.js"
+import * as Sections from "./sections.js"
 
 const capMs = 5_000
 
@@ -66,7 +71,7 @@ const median = (values: ReadonlyArray<number>) => {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-const main = (runs: number) =>
+const main = (runs: number, write: boolean) =>
   Effect.gen(function*() {
     const lines = [
       `| scenario | ideal path | ${names.history} | ${names.none} | ${names.auto} |`,
@@ -95,11 +100,36 @@ const main = (runs: number) =>
           `${cell("auto")} |`
       )
     }
-    process.stdout.write(lines.join("\n") + "\n")
+    const text = Sections.section(
+      "history",
+      [
+        "## A second connect with history",
+        "",
+        "A program's second connect to the same host (the first made untimed just before it, in",
+        "the same fresh process), with `History.layerMemory()`, without it, and with Node's",
+        `built-in (\`STG_BASELINE_SECOND=1\`); median of ${runs} runs, winner in brackets. With history`,
+        "the second connect tries the first one's winner first, so it takes that path's own round",
+        "trip (~0 ms in the lab) instead of the Connection Attempt Delays again.",
+        "",
+        ...lines,
+        "",
+        `Generated on ${new Date().toISOString()} by`,
+        `\`npx tsx --conditions=@effect-stagger/source packages/node/bench/history.ts --runs ${runs}\` (as root).`
+      ].join("\n")
+    )
+    process.stdout.write(text + "\n")
+    if (write) {
+      const page = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "../../../docs/benchmarks.md")
+      Fs.writeFileSync(
+        page,
+        Sections.withSection(Fs.existsSync(page) ? Fs.readFileSync(page, "utf8") : "", "history", text)
+      )
+    }
   })
 
 const runsArg = process.argv.indexOf("--runs")
-Effect.runPromise(main(runsArg === -1 ? 5 : Number(process.argv[runsArg + 1]))).catch((error: unknown) => {
-  process.stderr.write(`${String(error)}\n`)
-  process.exit(1)
-})
+Effect.runPromise(main(runsArg === -1 ? 5 : Number(process.argv[runsArg + 1]), !process.argv.includes("--no-write")))
+  .catch((error: unknown) => {
+    process.stderr.write(`${String(error)}\n`)
+    process.exit(1)
+  })

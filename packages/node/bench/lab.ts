@@ -38,7 +38,7 @@ import * as Client from "../test/lab/client.js"
 import * as Lab from "../test/lab/Lab.js"
 import * as Scenarios from "../test/lab/scenarios.js"
 import * as Chart from "./chart.js"
-import * as Http from "./http.js"
+import * as Sections from "./sections.js"
 
 const capMs = 5_000
 const docsDirectory = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "../../../docs")
@@ -595,10 +595,16 @@ const program = (options: Options) =>
     if (options.write && selected.length === Scenarios.all.length) {
       yield* Effect.try({
         try: () => {
-          // The HTTP section is bench/http.ts's: kept as it is.
+          // The sections other benches write (HTTP, history) are kept as they are.
           const page = Path.join(docsDirectory, "benchmarks.md")
-          const http = Fs.existsSync(page) ? Http.sectionOf(Fs.readFileSync(page, "utf8")) : undefined
-          Fs.writeFileSync(page, http === undefined ? text : Http.withSection(text, http))
+          const old = Fs.existsSync(page) ? Fs.readFileSync(page, "utf8") : ""
+          Fs.writeFileSync(
+            page,
+            Sections.names.reduce((kept, name) => {
+              const section = Sections.sectionOf(old, name)
+              return section === undefined ? kept : Sections.withSection(kept, name, section)
+            }, text)
+          )
           Fs.writeFileSync(Path.join(docsDirectory, "benchmarks.svg"), Chart.render(chartOf(rows, options.runs)))
         },
         catch: (error) => `cannot write docs/benchmarks.*: ${String(error)}`
