@@ -18,7 +18,6 @@ import * as HappyEyeballs from "@effect-stagger/core/HappyEyeballs"
 import * as Resolver from "@effect-stagger/core/Resolver"
 import * as Timeline from "@effect-stagger/core/Timeline"
 import type * as Trace from "@effect-stagger/core/Trace"
-import * as NodeHappyEyeballs from "@effect-stagger/node/NodeHappyEyeballs"
 import * as Command from "@effect/cli/Command"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
@@ -106,20 +105,6 @@ const introduction = (port: number, parked: number, refusal: string) => [
 /** Words in lines of at most 92 characters. */
 const wrap = (text: string): ReadonlyArray<string> => help.wrap(text, 92)
 
-/**
- * A silent race over the same stage first, with every attempt at once: the timeline then shows
- * the network's timing, not the JIT compiling each code path on its first run.
- */
-const warmUp = (port: number) =>
-  NodeHappyEyeballs.createConnectedSock(HOST, port, {
-    delay: 0,
-    onEvent: (e) => Effect.sync(() => Timeline.format([e], { delay: 0 }))
-  }).pipe(
-    Effect.scoped,
-    Effect.provide(layerLookups),
-    Effect.ignore
-  )
-
 /** Sends a line over the winner and reads the echo, to show the connection is real. */
 const echo = (socket: Net.Socket) =>
   Effect.async<string>((resume) => {
@@ -180,7 +165,6 @@ export const demo: Effect.Effect<void, Failed> = Effect.gen(function*() {
     return yield* new Failed({ code: ExitCode.failed })
   }
   const { parked, port, refusal } = stageOrError.right
-  yield* warmUp(port)
   yield* Console.log(introduction(port, parked, refusal).join("\n"))
   yield* Console.log(
     `* connecting to ${HOST}:${port}, both families, delay ${DELAY} ms, resolution delay ${RESOLUTION_DELAY} ms`
