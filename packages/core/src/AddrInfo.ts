@@ -25,7 +25,7 @@ export type FamilyOption = 0 | 4 | 6
 
 /**
  * One resolved remote endpoint: an IP literal, its family and the port to connect to.
- * It is the seed's addrinfo 5-tuple without the socket type and protocol, which are always
+ * It is async_stagger's addrinfo 5-tuple without the socket type and protocol, which are always
  * TCP here.
  *
  * @since 0.1.0

@@ -1,8 +1,8 @@
 /**
- * The seed's `aitertools`, on `Stream`.
+ * async_stagger's `aitertools`, on `Stream`.
  *
  * - `aiter_from_iter(iterable)`: pass the `Iterable` to `staggeredRace` directly; it is
- *   advanced once per attempt, as the seed's wrapper is. `Stream.fromIterable(iterable)` also
+ *   advanced once per attempt, as async_stagger's wrapper is. `Stream.fromIterable(iterable)` also
  *   works, but a `Stream` reads an iterable in chunks, so a generator runs ahead of the race.
  * - `aiterclose(aiterator)` has no counterpart to call: a `Stream` releases its resources
  *   when the consumer stops pulling, through its `Scope`.
@@ -31,7 +31,7 @@ type ErrorOf<S> = S extends Stream.Stream<infer _A, infer E, infer _R> ? E : nev
 type ContextOf<S> = S extends Stream.Stream<infer _A, infer _E, infer R> ? R : never
 
 /**
- * The cartesian product of any number of streams, in the seed's order (that of
+ * The cartesian product of any number of streams, in async_stagger's order (that of
  * `itertools.product`): the tuples of one element of each stream, the last stream varying
  * fastest. With `{ repeat: n }` last, the streams are taken `n` times over, as
  * `product(a, b, repeat=2)` is `product(a, b, a, b)`.

@@ -1,5 +1,5 @@
 /**
- * The lookup service that resolvers are built on (the seed's `getaddrinfo_async`), and the
+ * The lookup service that resolvers are built on (async_stagger's `getaddrinfo_async`), and the
  * error of a failed lookup.
  *
  * @since 0.1.0
@@ -34,7 +34,7 @@ export class ResolveError extends Data.TaggedError("ResolveError")<{
 
 /**
  * One `ResolveError` for both families' failures: their one message if they agree, else
- * `Multiple exceptions: ...` (the seed's rule), with each error in `errors` and their `code` if
+ * `Multiple exceptions: ...` (async_stagger's rule), with each error in `errors` and their `code` if
  * they share it.
  *
  * @since 0.1.0
@@ -85,7 +85,7 @@ export const isResolveError = (u: unknown): u is ResolveError => Predicate.isTag
 export const validateHost: (host: string) => Either.Either<string, Cause.IllegalArgumentException> = validate.host
 
 /**
- * The pluggable `getaddrinfo` (the seed's `getaddrinfo_async`).
+ * The pluggable `getaddrinfo` (async_stagger's `getaddrinfo_async`).
  *
  * `lookup` returns the addresses of `host` of the family asked for; with `family: 0`, both
  * families in the system's preferred order. An empty answer is turned into a `ResolveError` by

@@ -59,7 +59,7 @@ export {
  * - `delay`: the Connection Attempt Delay, default 250 ms; `null` for one attempt at a time.
  * - `resolver`: default `Resolver.concurrentResolver`.
  * - `raiseExcGroup`: when every attempt fails, fail with every error in parallel in the Cause
- *   (the seed's ExceptionGroup) instead of one error.
+ *   (async_stagger's ExceptionGroup) instead of one error.
  * - `onEvent`: receives each `Trace.Event` (answers, attempts, the winner) as it happens.
  *
  * @since 0.1.0

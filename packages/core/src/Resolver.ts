@@ -39,7 +39,7 @@ export const FIRST_ADDRESS_FAMILY_COUNT = 1
 
 export {
   /**
-   * The pluggable `getaddrinfo` that resolvers look up through (the seed's
+   * The pluggable `getaddrinfo` that resolvers look up through (async_stagger's
    * `getaddrinfo_async`); defined in the `GetAddrInfo` module.
    *
    * @since 0.1.0
@@ -64,7 +64,7 @@ export {
 
 /**
  * A resolver, as `connectWith` calls it: it receives only the family. To change a resolver's
- * other options, bind them (the seed's `functools.partial`):
+ * other options, bind them (async_stagger's `functools.partial`):
  *
  * @example
  * ```ts

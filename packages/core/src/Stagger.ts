@@ -19,7 +19,7 @@ import * as internal from "./internal/stagger.js"
  *   others the Cause they ended with (an interruption for those cancelled by the win).
  * - `sourceError`: the failure of the attempts source itself, if it failed.
  *
- * It is the seed's `(winner_result, winner_index, coro_exc, aiter_exc)` tuple.
+ * It is async_stagger's `(winner_result, winner_index, coro_exc, aiter_exc)` tuple.
  *
  * @since 0.1.0
  * @category models

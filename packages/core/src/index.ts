@@ -13,10 +13,10 @@
 export * as AddrInfo from "./AddrInfo.js"
 
 /**
- * The seed's `aitertools`, on `Stream`.
+ * async_stagger's `aitertools`, on `Stream`.
  *
  * - `aiter_from_iter(iterable)`: pass the `Iterable` to `staggeredRace` directly; it is
- *   advanced once per attempt, as the seed's wrapper is. `Stream.fromIterable(iterable)` also
+ *   advanced once per attempt, as async_stagger's wrapper is. `Stream.fromIterable(iterable)` also
  *   works, but a `Stream` reads an iterable in chunks, so a generator runs ahead of the race.
  * - `aiterclose(aiterator)` has no counterpart to call: a `Stream` releases its resources
  *   when the consumer stops pulling, through its `Scope`.
@@ -36,7 +36,7 @@ export * as Aitertools from "./Aitertools.js"
 export * as ConnectError from "./ConnectError.js"
 
 /**
- * The lookup service that resolvers are built on (the seed's `getaddrinfo_async`), and the
+ * The lookup service that resolvers are built on (async_stagger's `getaddrinfo_async`), and the
  * error of a failed lookup.
  *
  * @since 0.1.0

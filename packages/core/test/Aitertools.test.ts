@@ -13,7 +13,7 @@ const counted = <A>(values: ReadonlyArray<A>, pulled: Ref.Ref<number>) =>
   Stream.tap(Stream.fromIterable(values), () => Ref.update(pulled, (n) => n + 1))
 
 describe("Aitertools.product", () => {
-  it.effect("pairs each element of the first with every element of the second, in the seed's order", () =>
+  it.effect("pairs each element of the first with every element of the second, in async_stagger's order", () =>
     Effect.gen(function*() {
       const pairs = yield* Stream.runCollect(Aitertools.product(Stream.make("a", "b", "c"), Stream.make(1, 2)))
       expect(Chunk.toArray(pairs)).toEqual([["a", 1], ["a", 2], ["b", 1], ["b", 2], ["c", 1], ["c", 2]])

@@ -39,7 +39,7 @@ const isInterrupted = <E>(entry: Option.Option<Cause.Cause<E>>) =>
   Option.isSome(entry) && Cause.isInterruptedOnly(entry.value)
 
 describe("Stagger.staggeredRace", () => {
-  it.effect("reproduces the seed's example: early start on failure, stagger, cancel", () =>
+  it.effect("reproduces async_stagger's example: early start on failure, stagger, cancel", () =>
     Effect.gen(function*() {
       const { attempt, log } = yield* recorder
       const result = yield* run(

@@ -645,7 +645,7 @@ describe("a delay that is no duration", () => {
 })
 
 describe("the two forms and the total outcome", () => {
-  const seed = (attempt: (name: string, script: Script) => Effect.Effect<string, string>) => [
+  const originalExample = (attempt: (name: string, script: Script) => Effect.Effect<string, string>) => [
     attempt("c0", fail(100)),
     attempt("c1", hang),
     attempt("c2", ok(50))
@@ -663,7 +663,7 @@ describe("the two forms and the total outcome", () => {
   it.effect("data-first: staggeredRace(attempts, { delay })", () =>
     Effect.gen(function*() {
       const { attempt, log, note } = yield* recorder
-      const result = yield* runFor(Stagger.staggeredRace(seed(attempt), { delay: 300 }), note, 1000)
+      const result = yield* runFor(Stagger.staggeredRace(originalExample(attempt), { delay: 300 }), note, 1000)
       expect(result.winner).toEqual(Option.some("c2"))
       expect(yield* log).toEqual(expected)
     }))
@@ -671,7 +671,7 @@ describe("the two forms and the total outcome", () => {
   it.effect("data-last: attempts.pipe(staggeredRace({ delay }))", () =>
     Effect.gen(function*() {
       const { attempt, log, note } = yield* recorder
-      const result = yield* runFor(pipe(seed(attempt), Stagger.staggeredRace({ delay: 300 })), note, 1000)
+      const result = yield* runFor(pipe(originalExample(attempt), Stagger.staggeredRace({ delay: 300 })), note, 1000)
       expect(result.winner).toEqual(Option.some("c2"))
       expect(yield* log).toEqual(expected)
     }))
@@ -680,7 +680,7 @@ describe("the two forms and the total outcome", () => {
     Effect.gen(function*() {
       const { attempt, log, note } = yield* recorder
       const result = yield* runFor(
-        Stream.fromIterable(seed(attempt)).pipe(Stagger.staggeredRace({ delay: 300 })),
+        Stream.fromIterable(originalExample(attempt)).pipe(Stagger.staggeredRace({ delay: 300 })),
         note,
         1000
       )

@@ -21,7 +21,7 @@ import * as systemError from "./internal/systemError.js"
  * Its `message` reads like Node's own, with the address it came from:
  * `connect ECONNREFUSED 127.0.0.1:1 (from 127.0.0.2)`. Two attempts that failed alike on
  * different addresses have different messages, so a connect that fails on several addresses
- * reports each of them (the seed's `OSError` messages name the address too).
+ * reports each of them (async_stagger's `OSError` messages name the address too).
  *
  * The dial makes it without a stack trace, which would show only Node's event handling;
  * `cause` keeps Node's error as Node made it.

@@ -54,7 +54,7 @@ export {
  *   (`Resolver.concurrentResolver`); ignored when `resolver` is given.
  * - `tls`: `true`, or `node:tls` connection options, for a TLS connection; `false` (the
  *   default) for none. `servername` defaults to the host when the host is not an IP literal
- *   (fix: the seed's `ssl=True` failed
+ *   (fix: async_stagger's `ssl=True` failed
  *   without `server_hostname`), and the certificate is checked against the host. The
  *   `SecureContext` is made once, before any lookup, and shared by every handshake of the
  *   connect (unless `secureContext` is given): a key, certificate, cipher list or TLS version
@@ -137,7 +137,7 @@ export const Defaults: Context.Reference<Defaults, DefaultOptions> = internal.De
 export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> = internal.layerDefaults
 
 /**
- * A connection as the seed's `(reader, writer)` pair.
+ * A connection as async_stagger's `(reader, writer)` pair.
  *
  * - `reader`: the bytes received. It reads only while pulled, so a slow consumer holds the peer
  *   back; it ends at the peer's FIN. It can be run again and goes on where the last run stopped
@@ -148,7 +148,7 @@ export const layerDefaults: (defaults: DefaultOptions) => Layer.Layer<Defaults> 
  *   that, it completes at once; on a connection closed before it was ended, it fails with a
  *   `Write` `SocketError`, as `write` does.
  * - `socket`, `remote`, `local`: the socket (a `tls.TLSSocket` with TLS), the address that won
- *   and the local address bound for it, if any (the seed's `get_extra_info`).
+ *   and the local address bound for it, if any (async_stagger's `get_extra_info`).
  *
  * The connection is closed when the `Scope` of `openConnection` closes.
  *
@@ -180,7 +180,7 @@ export const dial: (
 ) => Effect.Effect<Net.Socket, DialError, Scope.Scope> = internal.dial
 
 /**
- * Connects to `host:port` with Happy Eyeballs and returns the connected socket (the seed's
+ * Connects to `host:port` with Happy Eyeballs and returns the connected socket (async_stagger's
  * `create_connected_sock`).
  *
  * Details
@@ -230,7 +230,7 @@ export const createConnectedSock: (
 
 /**
  * Connects like `createConnectedSock` and returns the connection as an Effect `Socket`
- * (`@effect/platform/Socket`, made with `NodeSocket.fromDuplex`), plain or TLS (the seed's
+ * (`@effect/platform/Socket`, made with `NodeSocket.fromDuplex`), plain or TLS (async_stagger's
  * `create_connection`).
  *
  * @example
@@ -264,7 +264,7 @@ export const createConnection: (
 > = internal.createConnection
 
 /**
- * Connects like `createConnectedSock` and returns a reader and a writer (the seed's
+ * Connects like `createConnectedSock` and returns a reader and a writer (async_stagger's
  * `open_connection`); see `Connection`.
  *
  * @example

@@ -30,7 +30,7 @@ const dialErrorOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   )
 
 describe("NodeHappyEyeballs TLS", () => {
-  it.scopedLive("servername defaults to the host name (fix for the seed), and the certificate is checked", () =>
+  it.scopedLive("servername defaults to the host name (fix for async_stagger), and the certificate is checked", () =>
     Effect.gen(function*() {
       const { cert, key } = yield* credentials
       const server = yield* tlsServer("127.0.0.1", { key, cert })

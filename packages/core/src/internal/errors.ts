@@ -1,5 +1,5 @@
 /**
- * Turning many failures into one, as the seed's `raise_one_exception_from_many` does.
+ * Turning many failures into one, as async_stagger's `raise_one_exception_from_many` does.
  *
  * @internal
  */
@@ -69,8 +69,8 @@ const badArgument = (cause: Cause.Cause<unknown>) =>
   )
 
 /**
- * The seed's rules for a connect in which nothing won. Attempt errors in start order, then
- * the resolver's (as the seed appends `aiter_exc`); a defect anywhere is kept as a defect.
+ * async_stagger's rules for a connect in which nothing won. Attempt errors in start order, then
+ * the resolver's (as async_stagger appends `aiter_exc`); a defect anywhere is kept as a defect.
  * - nothing attempted and the resolver failed: the resolver's failure, as it is;
  * - `raiseExcGroup`: every error in parallel (a resolver error standing for both families
  *   contributes each of them);

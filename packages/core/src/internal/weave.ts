@@ -13,7 +13,7 @@ import * as validate from "./validate.js"
 
 /**
  * Takes `firstExtras` from `first`, then alternates one to one between the rest of `first` and
- * `second`, skipping a list that has run out (the seed's `_weave`).
+ * `second`, skipping a list that has run out (async_stagger's `_weave`).
  */
 export const weave = <A>(first: ReadonlyArray<A>, second: ReadonlyArray<A>, firstExtras: number): Array<A> => {
   const extras = Math.max(0, Math.min(firstExtras, first.length))

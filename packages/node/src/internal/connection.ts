@@ -1,5 +1,5 @@
 /**
- * A connected socket as the seed's `(reader, writer)` pair: a pull-based `Stream` of the bytes
+ * A connected socket as async_stagger's `(reader, writer)` pair: a pull-based `Stream` of the bytes
  * received and effects that write and half-close.
  *
  * The reader reads in Node's paused mode: a chunk is taken from the socket's buffer only when

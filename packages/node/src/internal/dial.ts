@@ -67,7 +67,7 @@ const zoneOf = (address: string): string | undefined => {
 /**
  * RFC 4007 section 11: a link-local address (fe80::/10) means nothing without its zone. A
  * link-local remote given without one is dialled in the zone of the local address bound for
- * it, as the seed's `(host, port, flowinfo, scope_id)` local tuples imply.
+ * it, as async_stagger's `(host, port, flowinfo, scope_id)` local tuples imply.
  */
 export const remoteHost = (remote: AddrInfo.AddrInfo, local: AddrInfo.LocalAddress | undefined): string => {
   if (remote.family !== 6 || local === undefined || zoneOf(remote.address) !== undefined) return remote.address

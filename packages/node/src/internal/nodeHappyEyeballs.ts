@@ -96,7 +96,7 @@ const resolverOf = (
 }
 
 /**
- * Fix for the seed (`ssl=True` without `server_hostname` fails): the server name defaults to the
+ * Fix for async_stagger (`ssl=True` without `server_hostname` fails): the server name defaults to the
  * host, unless the host is an IP literal, which SNI does not carry (RFC 6066 section 3, which
  * also wants no trailing dot). `host` is what the certificate is checked against when no server
  * name is sent; without it Node would check the IP address that won the race.
