@@ -1,4 +1,4 @@
-import { GetAddrInfo, Resolver } from "@effect-stagger/core"
+import { type AddrInfo, GetAddrInfo, Resolver } from "@effect-stagger/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
@@ -74,6 +74,24 @@ describe("Resolver.basicResolver", () => {
         Effect.provide(lookups({ 6: { after: 0, addresses: [v4(1), v6(1)] } }))
       )
       expect(out).toEqual([`0 ${v6(1).address}`])
+    }))
+
+  it.effect("an answer that is not an IP literal of the family it claims is a ResolveError, never dialled", () =>
+    Effect.gen(function*() {
+      const answers: ReadonlyArray<unknown> = [
+        { family: 4, address: "vm", port: 80 },
+        { family: 5, address: "192.0.2.1", port: 80 },
+        { family: 6, address: "192.0.2.1", port: 80 }
+      ]
+      for (const answer of answers) {
+        const layer = Layer.succeed(GetAddrInfo.GetAddrInfo, {
+          lookup: () => Effect.succeed([answer as AddrInfo.AddrInfo])
+        })
+        const exit = yield* Effect.exit(consume(Resolver.basicResolver("h", 80))).pipe(Effect.provide(layer))
+        const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined
+        expect(error).toMatchObject({ value: { _tag: "ResolveError", host: "h" } })
+        expect((error as { value: Error }).value.message).toContain("which is not an IP address of that family")
+      }
     }))
 
   it.effect("the port is the one asked for", () =>
