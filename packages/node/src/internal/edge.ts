@@ -62,13 +62,7 @@ export const fromLookup = (lookupFunction: Net.LookupFunction): GetAddrInfo.GetA
         lookupFunction(host, { all: true, family, order: "verbatim" }, (cause, answer, answerFamily) => {
           if (cause) return fail(cause)
           const addresses = typeof answer === "string" ? [{ address: answer, family: answerFamily ?? 0 }] : answer
-          const result: Array<AddrInfo.AddrInfo> = []
-          for (const { address, family: reported } of addresses) {
-            if ((reported === 4 || reported === 6) && (family === 0 || family === reported)) {
-              result.push({ family: reported, address, port })
-            }
-          }
-          resume(Effect.succeed(result))
+          resume(Effect.succeed(lookup.answered(addresses, family, port)))
         })
       } catch (cause) {
         fail(cause)

@@ -68,6 +68,25 @@ const refused = (
 }
 
 /**
+ * A `dns.lookup` answer as `AddrInfo`s. Each address keeps the family Node reports: a literal
+ * of the other family asked for (`lookup("127.0.0.1", { family: 6 })` answers 127.0.0.1) is
+ * left out.
+ */
+export const answered = (
+  addresses: ReadonlyArray<{ readonly address: string; readonly family: number }>,
+  family: 0 | 4 | 6,
+  port: number
+): Array<AddrInfo.AddrInfo> => {
+  const result: Array<AddrInfo.AddrInfo> = []
+  for (const { address, family: reported } of addresses) {
+    if ((reported === 4 || reported === 6) && (family === 0 || family === reported)) {
+      result.push({ family: reported, address, port })
+    }
+  }
+  return result
+}
+
+/**
  * `dns.lookup` with `all` and the system's order (`verbatim`: RFC 6724 as getaddrinfo sorted
  * it). No `hints` unless the lookup is given some: like async_stagger's default flags of 0, and
  * unlike Node's own `net.connect`, which adds `ADDRCONFIG` and so hides IPv6 on hosts that
@@ -83,15 +102,7 @@ export const system: Service = {
       try {
         Dns.lookup(host, { all: true, family, hints, order: "verbatim" }, (cause, addresses) => {
           if (cause) return resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
-          // Each address keeps the family Node reports: a literal of the other family asked
-          // for (`lookup("127.0.0.1", { family: 6 })` answers 127.0.0.1) is left out.
-          const result: Array<AddrInfo.AddrInfo> = []
-          for (const { address, family: reported } of addresses) {
-            if ((reported === 4 || reported === 6) && (family === 0 || family === reported)) {
-              result.push({ family: reported, address, port })
-            }
-          }
-          resume(Effect.succeed(result))
+          resume(Effect.succeed(answered(addresses, family, port)))
         })
       } catch (cause) {
         resume(Effect.fail(resolveError("getaddrinfo", host, family, cause)))
