@@ -26,19 +26,6 @@ import * as Sections from "./sections.js"
 
 const capMs = 5_000
 
-/** Runs `effect` with STG_BASELINE_SECOND=1 in the environment that `Lab.exec` hands on. */
-const baselineSecond = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => {
-      process.env.STG_BASELINE_SECOND = "1"
-    }),
-    () => effect,
-    () =>
-      Effect.sync(() => {
-        delete process.env.STG_BASELINE_SECOND
-      })
-  )
-
 type Key = "history" | "none" | "auto"
 
 const names: Readonly<Record<Key, string>> = {
@@ -58,7 +45,7 @@ const once = (lab: Lab.Lab, scenario: Scenarios.Scenario, key: Key): Effect.Effe
     winner: result.ok ? result.remote ?? "?" : "failed"
   })
   return key === "auto" ?
-    Effect.map(baselineSecond(Lab.baseline(lab, "auto", scenario.host, { timeoutMs: capMs })), describe) :
+    Effect.map(Lab.baseline(lab, "auto", scenario.host, { timeoutMs: capMs, second: true }), describe) :
     Effect.map(
       Client.run(lab, scenario.host, { timeoutMs: capMs, second: true, history: key === "history" }),
       describe

@@ -21,9 +21,8 @@
  * - Node auto: baseline.mjs `auto`, `net.connect({ autoSelectFamily: true })`, default 250 ms;
  * - plain net.connect: baseline.mjs `plain` (`autoSelectFamily: false`): the first address;
  * - with cold runs (default; `--no-cold` skips them): ours and Node auto again without the
- *   warm-up connects, as the very first connect of a program (STG_BASELINE_COLD=1 for
- *   baseline.mjs, set in this process's environment, which `Lab.exec` passes on, around those
- *   runs).
+ *   warm-up connects, as the very first connect of a program (`Lab.baseline`'s `cold`, which
+ *   sets STG_BASELINE_COLD=1 for baseline.mjs).
  * Each run has a 5 s cap (a connect to a silently dropped address would hang ~130 s), shown as
  * "timeout >5000 ms". Times run from just before the connect call to connected, lookups
  * included; the median of the runs is reported.
@@ -102,19 +101,6 @@ const fromClient = (result: Client.ClientResult): Sample =>
       startup: result.startup ?? null
     }
 
-/** Runs `effect` with STG_BASELINE_COLD=1 in the environment that `Lab.exec` hands on. */
-const baselineCold = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => {
-      process.env.STG_BASELINE_COLD = "1"
-    }),
-    () => effect,
-    () =>
-      Effect.sync(() => {
-        delete process.env.STG_BASELINE_COLD
-      })
-  )
-
 const measureOnce = (
   lab: Lab.Lab,
   scenario: Scenarios.Scenario,
@@ -132,7 +118,7 @@ const measureOnce = (
     case "auto":
       return Effect.map(Lab.baseline(lab, "auto", scenario.host, baselineOptions), fromBaseline)
     case "autoCold":
-      return Effect.map(baselineCold(Lab.baseline(lab, "auto", scenario.host, baselineOptions)), fromBaseline)
+      return Effect.map(Lab.baseline(lab, "auto", scenario.host, { ...baselineOptions, cold: true }), fromBaseline)
     case "plain":
       return Effect.map(Lab.baseline(lab, "plain", scenario.host, baselineOptions), fromBaseline)
   }

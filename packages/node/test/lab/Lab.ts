@@ -306,13 +306,25 @@ export const baseline = (
   lab: Lab,
   mode: "auto" | "plain",
   host: string,
-  options?: { readonly port?: number; readonly localAddress?: string; readonly timeoutMs?: number }
+  options?: {
+    readonly port?: number
+    readonly localAddress?: string
+    readonly timeoutMs?: number
+    /** No untimed warm-up first: a program's very first connect (STG_BASELINE_COLD). */
+    readonly cold?: boolean
+    /** Time the second of two connects to `host` (STG_BASELINE_SECOND). */
+    readonly second?: boolean
+  }
 ): Effect.Effect<BaselineResult, LabError> => {
   const hardTimeoutMs = options?.timeoutMs ?? 15_000
   const argv = [process.execPath, baselineScript, mode, host, String(options?.port ?? lab.port)]
   if (options?.localAddress !== undefined) argv.push(options.localAddress)
   return lab.exec(argv, {
-    env: { STG_BASELINE_TIMEOUT_MS: String(hardTimeoutMs) },
+    env: {
+      STG_BASELINE_TIMEOUT_MS: String(hardTimeoutMs),
+      ...(options?.cold === true ? { STG_BASELINE_COLD: "1" } : {}),
+      ...(options?.second === true ? { STG_BASELINE_SECOND: "1" } : {})
+    },
     timeout: Duration.millis(hardTimeoutMs + 10_000)
   }).pipe(
     Effect.flatMap((result) =>
