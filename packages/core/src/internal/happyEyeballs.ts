@@ -149,10 +149,9 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
     const history = literal === undefined ? yield* Effect.serviceOption(History.History) : Option.none()
     const entry = Option.isSome(history) ? yield* history.value.lookup(host, port) : Option.none()
     const preferred = Option.map(entry, (entry) => historyOrder.prefer(remotes, entry, args.family, port))
-    if (Option.isSome(preferred)) {
+    if (Option.isSome(entry) && Option.isSome(preferred)) {
       const { remembered } = preferred.value.applied()
-      const failed = Option.getOrThrow(entry).failed
-      yield* recorder.emit((at) => trace.HistoryApplied({ at, host, remembered, failed }))
+      yield* recorder.emit((at) => trace.HistoryApplied({ at, host, remembered, failed: entry.value.failed }))
     }
     const remotePairs = pairs.pairsOf(Option.getOrElse(preferred, () => remotes), locals)
     // Each started attempt's address, in start order.

@@ -46,12 +46,6 @@ const resolvedOptions = (options: Resolver.ResolverOptions | undefined) => {
   return Effect.succeed({ family: family.right, count: count.right, delay: delay.right, hints: hints.right })
 }
 
-/** An address for a message, kept short. */
-const shown = (address: unknown) => {
-  const text = JSON.stringify(String(address))
-  return text.length > 50 ? `${text.slice(0, 49)}…"` : text
-}
-
 /**
  * One lookup, reduced to the family asked for (possibly to nothing). Filtering here means a
  * platform that labels a literal with the wrong family cannot make it be yielded as the other;
@@ -73,8 +67,8 @@ const lookup = (
           host,
           family,
           message: `the lookup of ${validate.shown(host)} (${familyName(family)}) answered ${
-            shown(wrong.address)
-          } as family ${shown(wrong.family)}, which is not an IP address of that family`
+            validate.shown(wrong.address)
+          } as family ${validate.shown(wrong.family)}, which is not an IP address of that family`
         })
       )
     }
