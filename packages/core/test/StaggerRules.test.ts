@@ -293,6 +293,21 @@ describe("rule 3: \"The attempts are pulled lazily, one element at a time (an It
       expect(pulls).toBe(3)
     }))
 
+  it.effect("with delay null, an attempt that wins at once ends the pulling: the next is neither pulled nor started", () =>
+    Effect.gen(function*() {
+      const { attempt, log, note } = yield* recorder
+      let pulls = 0
+      const result = yield* runFor(
+        Stagger.staggeredRace(counted([attempt("c0", ok(0)), attempt("c1", ok(0))], () => pulls++), { delay: null }),
+        note,
+        10
+      )
+      expect(result.winnerIndex).toEqual(Option.some(0))
+      expect(result.errors).toHaveLength(1)
+      expect(pulls).toBe(1)
+      expect(yield* log).toEqual(["0 start c0", "0 ok c0", "0 returned"])
+    }))
+
   it.effect("a Stream is pulled one element per attempt, never after a win", () =>
     Effect.gen(function*() {
       const { attempt, log, note } = yield* recorder

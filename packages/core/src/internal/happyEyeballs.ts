@@ -160,8 +160,7 @@ const connect = <C, E, R>(options: HappyEyeballs.ConnectOptions<C, E, R>, args: 
       pull: Effect.map(
         remotePairs.pull,
         Option.map(([remote, local]) => attempt.make(context, remote, local, started.push(remote) - 1))
-      ),
-      ready: remotePairs.ready
+      )
     }
     // The win is told in the winner's fiber, before any loser is cancelled.
     const onWin = ({ index, local, remote }: attempt.Connected<C>) =>

@@ -136,9 +136,5 @@ export const prefer = <E, R>(
       return Effect.succeedSome(address)
     })
   })
-  return {
-    pull,
-    ready: () => first !== undefined || exhausted || remotes.ready(),
-    applied: () => ({ remembered, demoted })
-  }
+  return { pull, applied: () => ({ remembered, demoted }) }
 }

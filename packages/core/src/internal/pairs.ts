@@ -58,8 +58,5 @@ export const pairsOf = <E2, R2>(
       return pull
     })
   })
-  const ready = () =>
-    pending.length > 0 ||
-    (current !== undefined && stream !== undefined && !allKnown ? stream.ready() : remotes.ready())
-  return { pull, ready, remotesSeen: () => remotesSeen }
+  return { pull, remotesSeen: () => remotesSeen }
 }

@@ -7,9 +7,11 @@
  *
  * Approach (RFC 8305 section 5, async_stagger's `staggered_race`): pull an attempt, start it in
  * a fiber, then wait with `Effect.raceAll` for whichever comes first of [this attempt ends,
- * some attempt wins, the delay passes]; repeat. Every started attempt keeps running. When no
- * attempt is left to start, wait for a winner or for every attempt to end; then interrupt every
- * loser at once and await them all, so that their finalizers have run when the race returns.
+ * the delay passes]; repeat until no attempt is left, then wait for every attempt to end. That
+ * loop is itself raced with [some attempt wins], which ends it wherever it waits: for an
+ * attempt, for the delay, or for the source's next attempt. Every started attempt keeps running
+ * until the race is decided; then every loser is interrupted at once and awaited, so that their
+ * finalizers have run when the race returns.
  *
  * @internal
  */
@@ -33,8 +35,6 @@ import * as validate from "./validate.js"
 /** The next attempt, `None` once there are no more; its failure is the source's. */
 export interface Source<A, E2, R2> {
   readonly pull: Effect.Effect<Option.Option<A>, E2, R2>
-  /** Whether `pull` can answer without waiting, so that it needs no race with a win. */
-  readonly ready: () => boolean
 }
 
 /** A generator is advanced once per attempt; a throw from it is a defect of the source. */
@@ -45,7 +45,7 @@ export const fromIterable = <A>(iterable: Iterable<A>): Effect.Effect<Source<A, 
       const next = iterator.next()
       return next.done ? Option.none<A>() : Option.some(next.value)
     })
-    return { pull, ready: () => true }
+    return { pull }
   })
 
 /** The source's failure, carried as an element past `Stream.toPull`. */
@@ -80,8 +80,7 @@ export const fromStream = <A, E2, R2>(
           }
         })
       })
-      // The one fast path: an element already buffered is read without racing a win.
-      return { pull, ready: () => Chunk.isNonEmpty(buffer) }
+      return { pull }
     }
   )
 
@@ -101,83 +100,83 @@ export const race = <A, E, R, E2, R2>(
   onWin?: OnWin<A>
 ): Effect.Effect<Stagger.RaceResult<A, E, E2>, never, R | R2> =>
   Effect.suspend(() => {
-    // Every started attempt, in start order; only the loop's fiber adds to it.
+    // Every started attempt, in start order; only the loop adds to it.
     const fibers: Array<Fiber.RuntimeFiber<A, E>> = []
-    return Effect.gen(function*() {
-      // The winner's index: claimed once, by the first attempt to succeed.
-      const winner = yield* Ref.make(Option.none<number>())
-      // Completed once the winner has been told: the loop's "some attempt wins".
-      const won = yield* Deferred.make<void>()
-      let sourceError = Option.none<Cause.Cause<E2>>()
+    // The attempts' fibers live in a scope of the race, not in the loop's fiber: they outlive
+    // the loop, which a win interrupts.
+    return Effect.acquireUseRelease(Scope.make(), (attempts) =>
+      Effect.gen(function*() {
+        // The winner's index: claimed once, by the first attempt to succeed.
+        const winner = yield* Ref.make(Option.none<number>())
+        // Completed once the winner has been told: "some attempt wins".
+        const won = yield* Deferred.make<void>()
+        let sourceError = Option.none<Cause.Cause<E2>>()
 
-      // An attempt that succeeds after another has won is a loser: it interrupts itself.
-      const claim = (value: A, index: number) =>
-        Effect.flatMap(
-          Ref.modify(winner, (w) => Option.isNone(w) ? [true, Option.some(index)] : [false, w]),
-          (first) =>
-            first
-              ? Effect.as(
-                Effect.ensuring(onWin?.(value, index) ?? Effect.void, Deferred.succeed(won, undefined)),
-                value
-              )
-              : Effect.interrupt
-        )
-      // Forked and recorded in one uninterruptible step, so that no attempt escapes the record.
-      const start = (attempt: Effect.Effect<A, E, R>, index: number) =>
-        Effect.uninterruptible(Effect.map(
-          Effect.fork(Effect.flatMap(Effect.interruptible(attempt), (value) => claim(value, index))),
-          (fiber) => fibers[fibers.push(fiber) - 1]
-        ))
-      const pullNext = Effect.exit(source.pull)
-      // While attempts run, a win ends the wait for the next one.
-      const next = Effect.suspend(() =>
-        fibers.length === 0 || source.ready() ?
-          pullNext :
-          Effect.raceAll([pullNext, Effect.as(Deferred.await(won), Exit.succeed(Option.none()))])
-      )
-      // Waits for this attempt's end, a win, or the delay less `late`; says whether the delay passed.
-      const nanos = Option.match(delay, { onNone: () => BigInt(0), onSome: Duration.unsafeToNanos })
-      const wait = (fiber: Fiber.Fiber<A, E>, late: bigint) =>
-        Option.isNone(delay) ?
-          Effect.as(Effect.raceAll([Fiber.await(fiber), Deferred.await(won)]), false) :
-          nanos === BigInt(0) ?
-          Effect.succeed(false) :
-          Effect.raceAll([
-            Effect.as(Fiber.await(fiber), false),
-            Effect.as(Deferred.await(won), false),
-            Effect.as(Effect.sleep(Duration.nanos(late < nanos ? nanos - late : BigInt(0))), true)
-          ])
+        // An attempt that succeeds after another has won is a loser: it interrupts itself.
+        const claim = (value: A, index: number) =>
+          Effect.flatMap(
+            Ref.modify(winner, (w) => Option.isNone(w) ? [true, Option.some(index)] : [false, w]),
+            (first) =>
+              first
+                ? Effect.as(
+                  Effect.ensuring(onWin?.(value, index) ?? Effect.void, Deferred.succeed(won, undefined)),
+                  value
+                )
+                : Effect.interrupt
+          )
+        // Forked and recorded in one uninterruptible step, so that no attempt escapes the record.
+        const start = (attempt: Effect.Effect<A, E, R>, index: number) =>
+          Effect.uninterruptible(Effect.map(
+            Effect.forkIn(Effect.flatMap(Effect.interruptible(attempt), (value) => claim(value, index)), attempts),
+            (fiber) => fibers[fibers.push(fiber) - 1]
+          ))
+        // Waits for this attempt's end or the delay less `late`; says whether the delay passed.
+        const nanos = Option.match(delay, { onNone: () => BigInt(0), onSome: Duration.unsafeToNanos })
+        const wait = (fiber: Fiber.Fiber<A, E>, late: bigint) =>
+          Option.isNone(delay) ?
+            Effect.as(Fiber.await(fiber), false) :
+            nanos === BigInt(0) ?
+            Effect.succeed(false) :
+            Effect.raceAll([
+              Effect.as(Fiber.await(fiber), false),
+              Effect.as(Effect.sleep(Duration.nanos(late < nanos ? nanos - late : BigInt(0))), true)
+            ])
 
-      // The loop may wake late for the delay (a timer fires late on a busy machine, and the loop
-      // takes steps of its own): the next delay is shortened by as much, so that lateness does
-      // not add up over the attempts. Waiting for the next element is not lateness (rule 3).
-      let late = BigInt(0)
-      while (true) {
-        const pulled = yield* next
-        if (Exit.isFailure(pulled)) sourceError = Option.some(pulled.cause)
-        if (Exit.isFailure(pulled) || Option.isNone(pulled.value) || (yield* Deferred.isDone(won))) break
-        const fiber = yield* start(pulled.value.value, fibers.length)
-        const due = (yield* Clock.currentTimeNanos) + nanos - late
-        const expired = yield* wait(fiber, late)
-        if (yield* Deferred.isDone(won)) break
-        late = expired ? (yield* Clock.currentTimeNanos) - due : BigInt(0)
-      }
-      // Nothing more will start: a winner, or every attempt's end.
-      if (fibers.length > 0) yield* Effect.raceAll([Deferred.await(won), Effect.asVoid(Fiber.awaitAll(fibers))])
+        // The loop may wake late for the delay (a timer fires late on a busy machine, and the loop
+        // takes steps of its own): the next delay is shortened by as much, so that lateness does
+        // not add up over the attempts. Waiting for the next element is not lateness (rule 3).
+        const loop = Effect.gen(function*() {
+          let late = BigInt(0)
+          while (true) {
+            const pulled = yield* Effect.exit(source.pull)
+            if (Exit.isFailure(pulled)) sourceError = Option.some(pulled.cause)
+            // The win interrupts the loop, but maybe only after this step: no attempt starts after it.
+            if (Exit.isFailure(pulled) || Option.isNone(pulled.value) || (yield* Deferred.isDone(won))) break
+            const fiber = yield* start(pulled.value.value, fibers.length)
+            const due = (yield* Clock.currentTimeNanos) + nanos - late
+            const expired = yield* wait(fiber, late)
+            if (yield* Deferred.isDone(won)) break
+            late = expired ? (yield* Clock.currentTimeNanos) - due : BigInt(0)
+          }
+          // Nothing more will start: every attempt's end, unless a win comes first.
+          yield* Fiber.awaitAll(fibers)
+        })
+        // A win ends the loop wherever it waits: for an attempt, the delay or the next attempt.
+        yield* Effect.raceFirst(loop, Deferred.await(won))
 
-      const index = yield* Ref.get(winner)
-      yield* Fiber.interruptAll(fibers.filter((_, i) => Option.getOrUndefined(index) !== i))
-      const exits = yield* Effect.forEach(fibers, Fiber.await)
-      return {
-        winner: Option.flatMap(index, (i) => Exit.getOrElse(Exit.map(exits[i], Option.some), Option.none)),
-        winnerIndex: index,
-        errors: exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none()),
-        sourceError
-      }
-    }).pipe(
-      // Interrupted from outside: every running attempt is interrupted and awaited.
-      Effect.onInterrupt(() => Fiber.interruptAll(fibers))
-    )
+        const index = yield* Ref.get(winner)
+        yield* Fiber.interruptAll(fibers.filter((_, i) => Option.getOrUndefined(index) !== i))
+        const exits = yield* Effect.forEach(fibers, Fiber.await)
+        return {
+          winner: Option.flatMap(index, (i) => Exit.getOrElse(Exit.map(exits[i], Option.some), Option.none)),
+          winnerIndex: index,
+          errors: exits.map((exit) => Exit.isFailure(exit) ? Option.some(exit.cause) : Option.none()),
+          sourceError
+        }
+      }).pipe(
+        // Interrupted from outside: every running attempt is interrupted at once and awaited.
+        Effect.onInterrupt(() => Fiber.interruptAll(fibers))
+      ), (scope, exit) => Scope.close(scope, exit))
   })
 
 /** @internal */

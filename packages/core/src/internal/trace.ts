@@ -107,6 +107,5 @@ export const traceLookups = <A, E, R>(
   recorder: Recorder,
   source: stagger.Source<A, E, R>
 ): stagger.Source<A, E, R | GetAddrInfo.GetAddrInfo> => ({
-  pull: Effect.updateService(source.pull, GetAddrInfo.GetAddrInfo, (service) => tracedService(recorder, service)),
-  ready: source.ready
+  pull: Effect.updateService(source.pull, GetAddrInfo.GetAddrInfo, (service) => tracedService(recorder, service))
 })
