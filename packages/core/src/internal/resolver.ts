@@ -162,12 +162,13 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
     // The lookups' answers, in arrival order; the pull applies them to the order of what is
     // left to hand out, so a late answer is woven into the addresses not yet handed out.
     const inbox = yield* Queue.unbounded<weave.Event>()
-    // Why each family gave no address, for the error when neither gave one.
-    const failures: Array<Cause.Cause<GetAddrInfo.ResolveError>> = []
+    // Why each family gave no address, for the error when neither gave one: its failure, or
+    // the family itself when it answered with no records (an empty answer, not a failure, whose
+    // error is made only if it is needed).
+    const failures: Array<Cause.Cause<GetAddrInfo.ResolveError> | Family> = []
     const report = (family: Family, exit: Exit.Exit<ReadonlyArray<AddrInfo>, GetAddrInfo.ResolveError>) => {
       if (Exit.isFailure(exit)) failures.push(exit.cause)
-      // A family with no records is an empty answer, not a failure.
-      else if (exit.value.length === 0) failures.push(Cause.fail(noAddress(host, family)))
+      else if (exit.value.length === 0) failures.push(family)
       return Queue.offer(
         inbox,
         Exit.isSuccess(exit) ? { _tag: "Answer", family, addresses: exit.value } : { _tag: "Failure", family }
@@ -216,7 +217,13 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
       // Nothing handed out means neither family gave an address.
       return state.sent > 0 ?
         Effect.succeedNone :
-        Effect.failCause(bothFailed(host, failures, options?.raiseExcGroup ?? false))
+        Effect.failCause(
+          bothFailed(
+            host,
+            failures.map((f) => typeof f === "number" ? Cause.fail(noAddress(host, f)) : f),
+            options?.raiseExcGroup ?? false
+          )
+        )
     })
     return pull
   })
