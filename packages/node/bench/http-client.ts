@@ -1,11 +1,13 @@
 /**
- * http-client.ts: one HTTP GET, timed, in the lab's client namespace, by one of three clients.
+ * http-client.ts: one HTTP GET, timed, in the lab's client namespace, by one of four clients.
  *
  * Usage (inside the client namespace; bench/http.ts runs it):
  *   node --import tsx --conditions=@effect-stagger/source packages/node/bench/http-client.ts MODE HOST PORT [--local ADDR]...
  * MODE:
  * - `ours`: `HttpClient.get` over `NodeHttpClient.layerUndici` with `NodeGetAddrInfo.layer`
  *   (both `--local` addresses, one per family);
+ * - `effect`: `HttpClient.get` over @effect/platform-node's own `NodeHttpClient.layerUndici`,
+ *   whose connector is undici's: what Effect's HttpClient costs without our connect;
  * - `undici`: undici's `request` over `new Agent()`, its own connector: `net.connect` with
  *   Node's `autoSelectFamily` (the IPv4 `--local` as `localAddress`, its only option);
  * - `fetch`: Node's global `fetch` (undici inside, with its default dispatcher; it takes no
@@ -21,6 +23,7 @@
  */
 import * as NodeGetAddrInfo from "@effect-stagger/node/NodeGetAddrInfo"
 import * as NodeHttpClient from "@effect-stagger/node/NodeHttpClient"
+import * as PlatformNodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -30,9 +33,9 @@ import { performance } from "node:perf_hooks"
 import * as Url from "node:url"
 import * as Undici from "undici"
 
-export type Mode = "ours" | "undici" | "fetch"
+export type Mode = "ours" | "effect" | "undici" | "fetch"
 
-export const modes: ReadonlyArray<Mode> = ["ours", "undici", "fetch"]
+export const modes: ReadonlyArray<Mode> = ["ours", "effect", "undici", "fetch"]
 
 const capMs = 5_000
 
@@ -46,6 +49,10 @@ const getterOf = (mode: Mode, locals: ReadonlyArray<string>): (url: string) => P
             Layer.provide(NodeGetAddrInfo.layer)
           )
       )
+      return (url) => runtime.runPromise(Effect.flatMap(HttpClient.get(url), (response) => response.text))
+    }
+    case "effect": {
+      const runtime = ManagedRuntime.make(PlatformNodeHttpClient.layerUndici)
       return (url) => runtime.runPromise(Effect.flatMap(HttpClient.get(url), (response) => response.text))
     }
     case "undici": {
@@ -63,7 +70,7 @@ const main = async () => {
   const [mode, host, port, ...rest] = process.argv.slice(2)
   const locals = rest.flatMap((arg, i) => (rest[i - 1] === "--local" ? [arg] : []))
   if (!modes.includes(mode as Mode) || host === undefined || port === undefined) {
-    process.stderr.write("usage: http-client.ts ours|undici|fetch HOST PORT [--local ADDR]...\n")
+    process.stderr.write("usage: http-client.ts ours|effect|undici|fetch HOST PORT [--local ADDR]...\n")
     process.exit(64)
   }
   const get = getterOf(mode as Mode, locals)

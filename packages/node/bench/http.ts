@@ -1,7 +1,8 @@
 /**
  * http.ts: the HTTP client benchmark, in the network lab. One GET through
  * `NodeHttpClient.layerUndici` against plain undici (its own connector: Node's
- * `autoSelectFamily`) and Node's `fetch`, per scenario.
+ * `autoSelectFamily`) and Node's `fetch`, per scenario; and Effect's own HttpClient over
+ * undici's connector, which shows what the HttpClient costs without our connect.
  *
  * Why: most connections a backend makes are HTTP requests; the speed-ups of the connect must
  * reach them end to end, through a pool, a parser and a response body.
@@ -40,6 +41,7 @@ const healthySlackMs = 2
 
 const names: Readonly<Record<Mode, string>> = {
   ours: "ours (NodeHttpClient.layerUndici)",
+  effect: "Effect HttpClient, undici's connector",
   undici: "plain undici",
   fetch: "Node fetch"
 }
@@ -116,13 +118,16 @@ const factor = (ours: Summary, other: Summary): string =>
 
 const targets = (rows: ReadonlyArray<Row>): Array<string> =>
   rows.flatMap(({ scenario, summaries }) => {
-    const { ours, undici } = summaries
+    const { effect, ours, undici } = summaries
+    const signed = (ms: number | undefined) =>
+      ms === undefined ? "-" : `${ms >= 0 ? "+" : "\u2212"}${Math.abs(ms).toFixed(1)} ms`
     if (scenario.key === "A") {
       const over = ours.ms !== undefined && undici.ms !== undefined ? ours.ms - undici.ms : undefined
+      const effectOver = effect.ms !== undefined && undici.ms !== undefined ? effect.ms - undici.ms : undefined
       const met = over !== undefined && over <= healthySlackMs
       return [
-        `- ${met ? "met" : "**missed**"}: A: within ${healthySlackMs} ms of plain undici: ` +
-        (over === undefined ? "-" : `${over >= 0 ? "+" : "\u2212"}${Math.abs(over).toFixed(1)} ms`)
+        `- ${met ? "met" : "**missed**"}: A: within ${healthySlackMs} ms of plain undici: ${signed(over)}` +
+        ` (Effect's HttpClient over undici's own connector: ${signed(effectOver)})`
       ]
     }
     const target = speedUpTargets[scenario.key]
@@ -165,16 +170,19 @@ const section = (rows: ReadonlyArray<Row>, runs: number, date: string, machine: 
       "the factors are smaller than the connect's alone.",
       "",
       `- **${names.ours}**: \`HttpClient.get\` with \`NodeGetAddrInfo.layer\`; in H both local addresses.`,
+      "- **Effect HttpClient, undici's connector**: `HttpClient.get` over @effect/platform-node's own",
+      "  `NodeHttpClient.layerUndici`: the same client without our connect, to show what each costs.",
       "- **plain undici**: `undici.request` over `new Agent()`, whose connector is `net.connect` with",
       "  Node's `autoSelectFamily` (250 ms); in H the IPv4 local address (`localAddress`), its only option.",
       "- **Node fetch**: the global `fetch` (undici inside, default dispatcher); it takes no local",
       "  address, so in H it is not bound.",
       "",
-      `| scenario | ideal | ours | plain undici | Node fetch | ours vs undici | ours vs fetch |`,
-      "|---|---|---|---|---|---|---|",
+      `| scenario | ideal | ours | Effect HttpClient, undici's connector | plain undici | Node fetch | ours vs undici | ours vs fetch |`,
+      "|---|---|---|---|---|---|---|---|",
       ...rows.map(({ scenario, summaries }) =>
         `| ${scenario.key} ${scenario.title} | ${idealMs(scenario) === 0 ? "~0" : idealMs(scenario)} ms, ` +
-        `${scenario.ideal.winner} | ${summaries.ours.text} | ${summaries.undici.text} | ${summaries.fetch.text} | ` +
+        `${scenario.ideal.winner} | ${summaries.ours.text} | ${summaries.effect.text} | ${summaries.undici.text} | ` +
+        `${summaries.fetch.text} | ` +
         `${factor(summaries.ours, summaries.undici)} | ${factor(summaries.ours, summaries.fetch)} |`
       ),
       "",
@@ -193,6 +201,7 @@ const chartOf = (rows: ReadonlyArray<Row>, runs: number): Chart.Chart => ({
   yLabel: "time from GET to the whole body",
   series: [
     { name: names.ours, color: "#1f77b4" },
+    { name: names.effect, color: "#2ca02c" },
     { name: names.undici, color: "#ff7f0e" },
     { name: names.fetch, color: "#8c8c8c" }
   ],
@@ -219,7 +228,7 @@ const program = (runs: number, write: boolean, selected: ReadonlyArray<string>) 
     for (const key of selected) {
       const scenario = Scenarios.all.find((s) => s.key === key)
       if (scenario === undefined) continue
-      const samples: Record<Mode, Array<Sample>> = { ours: [], undici: [], fetch: [] }
+      const samples: Record<Mode, Array<Sample>> = { ours: [], effect: [], undici: [], fetch: [] }
       yield* Effect.scoped(Effect.gen(function*() {
         const lab = yield* Lab.make(scenario.config)
         for (let run = 0; run < runs; run++) {
@@ -236,7 +245,12 @@ const program = (runs: number, write: boolean, selected: ReadonlyArray<string>) 
       }))
       rows.push({
         scenario,
-        summaries: { ours: summarize(samples.ours), undici: summarize(samples.undici), fetch: summarize(samples.fetch) }
+        summaries: {
+          ours: summarize(samples.ours),
+          effect: summarize(samples.effect),
+          undici: summarize(samples.undici),
+          fetch: summarize(samples.fetch)
+        }
       })
     }
     const machine = `Load average (1 / 5 / 15 min) before: ${loadBefore}; after: ${loadAverage()}; nice ${nice}; ` +
