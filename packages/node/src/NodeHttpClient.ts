@@ -35,7 +35,9 @@ import type * as NodeHappyEyeballs from "./NodeHappyEyeballs.js"
  * literal), ALPN `http/1.1`, a session reused per server name; `options.tls` gives the CA,
  * certificate and `rejectUnauthorized`. Unless given, undici's connector defaults apply:
  * `noDelay: true`, `keepAlive` after 60 s, `connectTimeout` 10 s. A bad option is a defect
- * (`IllegalArgumentException`) when the layer is built.
+ * (`IllegalArgumentException`) when the layer is built. `agentOptions` are undici's `Agent`
+ * options (`allowH2`, `connections`, `keepAliveTimeout`, ...), less `connect`: with `allowH2`,
+ * ALPN offers `h2` as well.
  *
  * @example
  * ```ts
@@ -43,7 +45,7 @@ import type * as NodeHappyEyeballs from "./NodeHappyEyeballs.js"
  * import { NodeGetAddrInfo, NodeHttpClient } from "@effect-stagger/node"
  * import { Effect, Layer } from "effect"
  *
- * const Http = NodeHttpClient.layerUndici({ connectTimeout: "5 seconds" }).pipe(
+ * const Http = NodeHttpClient.layerUndici({ connectTimeout: "5 seconds" }, { allowH2: true }).pipe(
  *   Layer.provide(NodeGetAddrInfo.layer)
  * )
  * const program = HttpClient.get("https://example.com/").pipe(
@@ -57,8 +59,18 @@ import type * as NodeHappyEyeballs from "./NodeHappyEyeballs.js"
  * @category layers
  */
 export const layerUndici: (
-  options?: NodeHappyEyeballs.ConnectOptions
+  options?: NodeHappyEyeballs.ConnectOptions,
+  agentOptions?: AgentOptions
 ) => Layer.Layer<HttpClient.HttpClient, never, GetAddrInfo.GetAddrInfo> = internal.layerUndici
+
+/**
+ * undici's `Agent` options for `layerUndici` and `makeDispatcher`, less `connect`: the
+ * connector is ours.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type AgentOptions = Omit<Undici.Agent.Options, "connect">
 
 /**
  * The undici `Agent` of `layerUndici`, closed with the `Scope`: for `@effect/platform-node`'s
@@ -68,7 +80,8 @@ export const layerUndici: (
  * @category constructors
  */
 export const makeDispatcher: (
-  options?: NodeHappyEyeballs.ConnectOptions
+  options?: NodeHappyEyeballs.ConnectOptions,
+  agentOptions?: AgentOptions
 ) => Effect.Effect<Undici.Dispatcher, never, GetAddrInfo.GetAddrInfo | Scope.Scope> = internal.makeDispatcher
 
 /**

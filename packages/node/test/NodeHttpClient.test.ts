@@ -127,3 +127,31 @@ describe.each(clients)("NodeHttpClient.%s", (_, make) => {
       yield* close
     }).pipe(Effect.provide(names)))
 })
+
+describe("NodeHttpClient.layerUndici's Agent options", () => {
+  it.scopedLive("allowH2: ALPN offers h2 as well", () =>
+    Effect.gen(function*() {
+      const { cert, key } = yield* credentials
+      const server = yield* httpServer("127.0.0.1", { tls: { key, cert } })
+      const url = `https://tls.test:${server.port}/`
+      const scope = yield* Scope.make()
+      const plain = yield* Layer.buildWithScope(NodeHttpClient.layerUndici({ tls: { ca: cert } }), scope)
+      const h2 = yield* Layer.buildWithScope(
+        NodeHttpClient.layerUndici({ tls: { ca: cert } }, { allowH2: true }),
+        scope
+      )
+      expect(yield* Effect.provide(text(url), plain)).toBe("127.0.0.1")
+      expect(yield* Effect.provide(text(url), h2)).toBe("127.0.0.1")
+      expect(server.offered).toEqual([["http/1.1"], ["http/1.1", "h2"]])
+      yield* Scope.close(scope, Exit.void)
+      yield* server.allClosed
+    }).pipe(Effect.provide(names)))
+
+  it.effect("a bad Agent option is a defect when the layer is built", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Effect.scoped(Layer.build(NodeHttpClient.layerUndici({}, { maxOrigins: 0 })))
+      ).pipe(Effect.provide(names))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    }))
+})

@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Undici from "undici"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
+import type * as NodeHttpClient from "../NodeHttpClient.js"
 import * as edge from "./edge.js"
 import * as httpAgents from "./httpAgents.js"
 import * as undiciConnector from "./undiciConnector.js"
@@ -25,13 +26,19 @@ const made = <A>(make: () => A): Effect.Effect<A> => Effect.try(make).pipe(Effec
 
 /** @internal */
 export const makeDispatcher = (
-  options: NodeHappyEyeballs.ConnectOptions | undefined
+  options: NodeHappyEyeballs.ConnectOptions | undefined,
+  agentOptions?: NodeHttpClient.AgentOptions
 ): Effect.Effect<Undici.Dispatcher, never, GetAddrInfo.GetAddrInfo | Scope.Scope> =>
   Effect.flatMap(Effect.runtime<GetAddrInfo.GetAddrInfo>(), (runtime) => {
     const closed = new AbortController()
     const running: edge.Running = new Set()
     return Effect.acquireRelease(
-      made(() => new Undici.Agent({ connect: undiciConnector.make(runtime, options ?? {}, [closed.signal], running) })),
+      made(() =>
+        new Undici.Agent({
+          ...agentOptions,
+          connect: undiciConnector.make(runtime, options ?? {}, [closed.signal], running)
+        })
+      ),
       (agent) =>
         Effect.suspend(() => {
           closed.abort(new Error("HttpClient layer closed"))
@@ -42,11 +49,12 @@ export const makeDispatcher = (
 
 /** @internal */
 export const layerUndici = (
-  options?: NodeHappyEyeballs.ConnectOptions
+  options?: NodeHappyEyeballs.ConnectOptions,
+  agentOptions?: NodeHttpClient.AgentOptions
 ): Layer.Layer<HttpClient.HttpClient, never, GetAddrInfo.GetAddrInfo> =>
   Layer.provide(
     PlatformHttpClient.layerUndiciWithoutDispatcher,
-    Layer.scoped(PlatformHttpClient.Dispatcher, makeDispatcher(options))
+    Layer.scoped(PlatformHttpClient.Dispatcher, makeDispatcher(options, agentOptions))
   )
 
 /** @internal */
