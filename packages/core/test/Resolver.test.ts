@@ -169,6 +169,29 @@ describe("Resolver.concurrentResolver (RFC 8305 section 3)", () => {
       expect(out.map((l) => l.split(" ")[1])).toEqual(names([A[0], A[1], B[0], A[2], B[1], A[3], B[2], B[3]]))
     }))
 
+  it.effect("a stream closed before its lookups end interrupts them; one never pulled makes none", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const service = GetAddrInfo.GetAddrInfo.of({
+        lookup: (_host, port, { family }) => {
+          log.push(`lookup ${family}`)
+          return family === 4 ?
+            Effect.succeed([{ ...B[0], port }]) :
+            Effect.onInterrupt(Effect.never, () => Effect.sync(() => log.push("IPv6 lookup interrupted")))
+        }
+      })
+      const stream = Resolver.concurrentResolver("h", 80, {})
+      const first = runFor(
+        consume(Stream.take(stream, 1)).pipe(Effect.provideService(GetAddrInfo.GetAddrInfo, service)),
+        50
+      )
+      // IPv4 waits out the resolution delay for IPv6, then goes; closing the stream ends IPv6's wait.
+      expect(yield* Effect.flatten(first)).toEqual([`50 ${B[0].address}`])
+      expect(log).toEqual(["lookup 6", "lookup 4", "IPv6 lookup interrupted"])
+      yield* Effect.scoped(Stream.toPull(stream)).pipe(Effect.provideService(GetAddrInfo.GetAddrInfo, service))
+      expect(log).toHaveLength(3)
+    }))
+
   it.effect("one family failing is not an error", () =>
     Effect.gen(function*() {
       const out = yield* run({ 6: { after: 0, addresses: A }, 4: { after: 0, error: "no A" } }, {})
