@@ -117,6 +117,25 @@ describe("Resolver.concurrentResolver (RFC 8305 section 3)", () => {
       expect(out.map((l) => l.split(" ")[1])).toEqual(names([A[0], B[0], A[1], B[1], A[2], B[2], A[3], B[3]]))
     }))
 
+  it.effect("one address at a time while a late answer may still move ahead; the rest at once when the order is final", () =>
+    Effect.gen(function*() {
+      const chunks = yield* runFor(
+        Resolver.concurrentResolver("h", 80).pipe(
+          Stream.chunks,
+          Stream.mapEffect((chunk) => Effect.map(Clock.currentTimeMillis, (t) => `${t} ${names(chunk).join(",")}`)),
+          Stream.tap(() => Effect.sleep(5)),
+          Stream.runCollect,
+          Effect.provide(lookups({ 6: { after: 10, addresses: A.slice(0, 2) }, 4: { after: 30, addresses: B } }))
+        ),
+        5000
+      ).pipe(Effect.flatMap((exit) => exit))
+      expect(Chunk.toReadonlyArray(chunks)).toEqual([
+        `10 ${A[0].address}`,
+        `15 ${A[1].address}`,
+        `30 ${names([B[0], B[1], B[2], B[3]]).join(",")}`
+      ])
+    }))
+
   it.effect("original's case 1: IPv6 at 300 ms within a 500 ms resolution delay: fully interleaved, IPv6 first", () =>
     Effect.gen(function*() {
       const out = yield* run({ 6: { after: 300, addresses: A }, 4: { after: 0, addresses: B } }, {

@@ -11,6 +11,7 @@
  *
  * @internal
  */
+import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
@@ -88,8 +89,11 @@ const noAddress = (host: string, family: FamilyOption) =>
 /** RFC 8305 section 3; documented on `Resolver.RESOLUTION_DELAY`. */
 export const RESOLUTION_DELAY = "50 millis"
 
-/** Pulls the next address: `None` once the resolution is over. */
-type Pull = Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError>
+/**
+ * Pulls the next addresses: one while a late answer may still be woven in ahead of the rest,
+ * all that are left once the order is final; `None` once the resolution is over.
+ */
+type Pull = Effect.Effect<Option.Option<Chunk.NonEmptyChunk<AddrInfo>>, GetAddrInfo.ResolveError>
 
 /** Opens a resolution over `service`: starts what must start, in `scope`, and gives the pull. */
 type Open = (service: GetAddrInfo.GetAddrInfo["Type"], scope: Scope.Scope) => Effect.Effect<Pull>
@@ -105,7 +109,11 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
   Stream.suspend(() => {
     let scope: Scope.CloseableScope | undefined
     let opened: Pull | undefined
-    const pull: Effect.Effect<Option.Option<AddrInfo>, GetAddrInfo.ResolveError, GetAddrInfo.GetAddrInfo> = Effect
+    const pull: Effect.Effect<
+      Option.Option<Chunk.NonEmptyChunk<AddrInfo>>,
+      GetAddrInfo.ResolveError,
+      GetAddrInfo.GetAddrInfo
+    > = Effect
       .suspend(() =>
         opened ?? Effect.flatMap(
           Effect.zip(GetAddrInfo.GetAddrInfo, Effect.uninterruptible(Effect.tap(Scope.make(), (made) => scope = made))),
@@ -124,7 +132,7 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
       onFailure: Channel.failCause,
       onSuccess: Option.match({
         onNone: () => Channel.void,
-        onSome: (address) => Channel.zipRight(Channel.write(Chunk.of(address)), loop)
+        onSome: (addresses) => Channel.zipRight(Channel.write(addresses), loop)
       })
     }))
     return Stream.ensuring(
@@ -135,19 +143,16 @@ const toStream = (open: Open): Stream.Stream<AddrInfo, GetAddrInfo.ResolveError,
 
 const openBasic = (host: string, port: number, options: Resolver.ResolverOptions | undefined): Open => (service) =>
   Effect.map(resolvedOptions(options), ({ count, family, hints }): Pull => {
-    // The one lookup runs when the first address is pulled.
-    let addresses: ReadonlyArray<AddrInfo> | undefined
-    let next = 0
-    const pull: Pull = Effect.suspend(() =>
-      addresses !== undefined ?
-        Effect.succeed(next < addresses.length ? Option.some(addresses[next++]) : Option.none()) :
-        Effect.flatMap(lookup(service, host, port, family, hints), (found) => {
-          if (found.length === 0) return Effect.fail(noAddress(host, family))
-          addresses = weave.interleave(found, count)
-          return pull
-        })
+    // The one lookup runs at the first pull, and its answer is the whole order.
+    let done = false
+    return Effect.suspend(() =>
+      done ? Effect.succeedNone : Effect.flatMap(lookup(service, host, port, family, hints), (found) => {
+        const ordered = weave.interleave(found, count)
+        if (!Arr.isNonEmptyArray(ordered)) return Effect.fail(noAddress(host, family))
+        done = true
+        return Effect.succeedSome(Chunk.unsafeFromNonEmptyArray(ordered))
+      })
     )
-    return pull
   })
 
 /** @internal */
@@ -227,7 +232,7 @@ const openConcurrent = (host: string, port: number, options: Resolver.ResolverOp
       const next = weave.take(state)
       if (next !== undefined) {
         state = next[1]
-        return Effect.succeed(Option.some(next[0]))
+        return Effect.succeedSome(Chunk.unsafeFromNonEmptyArray(next[0]))
       }
       if (!weave.isExhausted(state)) {
         return Effect.flatMap(Queue.take(inbox), (event) => {

@@ -7,6 +7,7 @@
  *
  * @internal
  */
+import type { NonEmptyArray } from "effect/Array"
 import * as Either from "effect/Either"
 import type { AddrInfo, Family } from "../AddrInfo.js"
 import * as validate from "./validate.js"
@@ -111,11 +112,18 @@ export const reduce = (state: State, event: Event, count: number): State => {
   }
 }
 
-/** Hands out the next address, if one is resolved and not held. */
-export const take = (state: State): [AddrInfo, State] | undefined =>
-  state.unsent.length === 0 ?
-    undefined :
-    [state.unsent[0], { ...state, unsent: state.unsent.slice(1), sent: state.sent + 1 }]
+/**
+ * Hands out the next addresses, if any is resolved and not held: the next one while a late
+ * answer may still be woven in ahead of the rest, all of them once both lookups have ended
+ * and nothing is held (the order is then final).
+ */
+export const take = (state: State): [NonEmptyArray<AddrInfo>, State] | undefined => {
+  const [head, ...rest] = state.unsent
+  if (head === undefined) return undefined
+  const final = state.ended.length === 2 && state.held === undefined
+  const taken: NonEmptyArray<AddrInfo> = final ? [head, ...rest] : [head]
+  return [taken, { ...state, unsent: final ? [] : rest, sent: state.sent + taken.length }]
+}
 
 /** Both lookups have ended and everything resolved has been handed out. */
 export const isExhausted = (state: State): boolean =>
