@@ -47,9 +47,9 @@ export * as NodeHappyEyeballs from "./NodeHappyEyeballs.js"
  * These are `@effect/platform-node`'s clients (undici, or `node:http`), whose pools open their
  * connections through the connector and agents of `@effect-stagger/node/promise`, run in the
  * layer's own runtime: the `GetAddrInfo` provided to the layer resolves, `layerDefaults`
- * apply, and each connect's spans go to the app's tracer. Connections are pooled and reused as
- * usual; closing the layer's scope closes the pool, every socket and every connect still
- * running.
+ * apply, and each connect's spans go to the app's tracer, in the trace of the request that
+ * opened the connection. Connections are pooled and reused as usual; closing the layer's scope
+ * closes the pool, every socket and every connect still running.
  *
  * A failed connect fails the request with an `HttpClientError.RequestError` (`reason`
  * `"Transport"`) whose `cause` is the connect's own error: `DialError`, `ConnectError`,

@@ -12,8 +12,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
+import { recordingTracer } from "../../core/test/support/tracer.js"
 import { selfSigned } from "./support/certificate.js"
 import { destroyedDuring } from "./support/destroyed.js"
 import { behind, httpServer } from "./support/httpServers.js"
@@ -43,7 +45,7 @@ const clients = [
   ["layer", NodeHttpClient.layer]
 ] as const
 
-describe.each(clients)("NodeHttpClient.%s", (_, make) => {
+describe.each(clients)("NodeHttpClient.%s", (name, make) => {
   /** The client, built in a scope of the test's own: its pool is closed with that scope. */
   const client = (options?: NodeHappyEyeballs.ConnectOptions) =>
     Effect.gen(function*() {
@@ -106,6 +108,30 @@ describe.each(clients)("NodeHttpClient.%s", (_, make) => {
         (socket) => (socket.connecting ? "connecting" : undefined)
       )
       expect(destroyed).toEqual(["connecting"])
+    }).pipe(Effect.provide(names)))
+
+  it.scopedLive("a connection's connect is traced in the trace of the request that opened it", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      const server = yield* httpServer("127.0.0.1")
+      const { close, context } = yield* client().pipe(Effect.withTracer(tracer))
+      yield* Effect.provide(text(`http://tls.test:${server.port}/`), context).pipe(
+        Effect.withSpan("caller"),
+        Effect.withTracer(tracer)
+      )
+      yield* close
+      const named = (name: string) => spans.filter((span) => span.name.startsWith(name))
+      const [caller] = named("caller")
+      const [request] = named("http.client")
+      const [connect] = named("stagger.connect")
+      expect(Option.map(request.parent, (parent) => parent.spanId)).toEqual(Option.some(caller.spanId))
+      // undici connects from inside the request's span; @effect/platform-node calls
+      // `http.request` (which connects at once) just before it enters that span.
+      const parent = name === "layerUndici" ? request : caller
+      expect(Option.map(connect.parent, (parent) => parent.spanId)).toEqual(Option.some(parent.spanId))
+      expect(named("stagger.").map((span) => span.traceId)).toEqual(
+        ["stagger.connect", "stagger.lookup", "stagger.lookup", "stagger.attempt"].map(() => request.traceId)
+      )
     }).pipe(Effect.provide(names)))
 
   it.scopedLive("https: server name from the host, the CA of options.tls, trace events", () =>

@@ -14,12 +14,16 @@
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
@@ -102,8 +106,21 @@ export const interruptAll = (running: Running): Effect.Effect<void> =>
   Effect.suspend(() => Fiber.interruptAll([...running]))
 
 /**
+ * The span of the Effect fiber that is calling, if any. Effect's `HttpClient` calls undici's
+ * dispatcher and `http.request` in the request's fiber, and they call the connector or the
+ * agent's `createConnection` at once: the connect is then a child of the request's span, as
+ * it would be had the request connected itself.
+ */
+const callerSpan = (): Option.Option<Tracer.AnySpan> =>
+  Option.flatMap(
+    Fiber.getCurrentFiber(),
+    (fiber) => Context.getOption(fiber.getFiberRef(FiberRef.currentContext), Tracer.ParentSpan)
+  )
+
+/**
  * Connects and calls `done` once, with the winner or the error. `signals`: any of them aborting
- * ends the connect (an already aborted one before anything starts).
+ * ends the connect (an already aborted one before anything starts). The connect's spans are
+ * children of the calling fiber's span, if an Effect fiber is calling.
  */
 export const run = (
   runtime: Runtime.Runtime<GetAddrInfo.GetAddrInfo>,
@@ -118,8 +135,9 @@ export const run = (
     if (signal?.aborted) return done(new AbortError(signal.reason), undefined)
   }
   const scope = Effect.runSync(Scope.make())
+  const connect = Scope.extend(nodeHappyEyeballs.connect(host, port, options, hooks?.onTlsSocket), scope)
   const fiber = Runtime.runFork(runtime)(
-    Scope.extend(nodeHappyEyeballs.connect(host, port, options, hooks?.onTlsSocket), scope)
+    Option.match(callerSpan(), { onNone: () => connect, onSome: (span) => Effect.withParentSpan(connect, span) })
   )
   const running = hooks?.running
   running?.add(fiber)
