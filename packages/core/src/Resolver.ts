@@ -131,7 +131,8 @@ export const basicResolver: (
  * `firstAddressFamilyCount` IPv6 addresses first, else IPv4 is handed out as it is. One family
  * failing is not an error; both failing is one `ResolveError` holding both (or, with
  * `raiseExcGroup`, a Cause with both in parallel: observe it with `Stream.catchAllCause`).
- * With `family` 4 or 6 it is `basicResolver`.
+ * Addresses come one per chunk while a later answer could still move ahead of them; once both
+ * lookups have ended, the rest come in one chunk. With `family` 4 or 6 it is `basicResolver`.
  *
  * @example
  * ```ts
