@@ -127,8 +127,8 @@ describe.each(clients)("NodeHttpClient.%s", (name, make) => {
       expect(Option.map(request.parent, (parent) => parent.spanId)).toEqual(Option.some(caller.spanId))
       // undici connects from inside the request's span; @effect/platform-node calls
       // `http.request` (which connects at once) just before it enters that span.
-      const parent = name === "layerUndici" ? request : caller
-      expect(Option.map(connect.parent, (parent) => parent.spanId)).toEqual(Option.some(parent.spanId))
+      const expectedParent = name === "layerUndici" ? request : caller
+      expect(Option.map(connect.parent, (parent) => parent.spanId)).toEqual(Option.some(expectedParent.spanId))
       expect(named("stagger.").map((span) => span.traceId)).toEqual(
         ["stagger.connect", "stagger.lookup", "stagger.lookup", "stagger.attempt"].map(() => request.traceId)
       )

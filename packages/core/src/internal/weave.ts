@@ -7,7 +7,8 @@
  *
  * @internal
  */
-import type { NonEmptyArray } from "effect/Array"
+import * as Arr from "effect/Array"
+import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Either from "effect/Either"
 import type { AddrInfo, Family } from "../AddrInfo.js"
 import * as validate from "./validate.js"
@@ -117,12 +118,12 @@ export const reduce = (state: State, event: Event, count: number): State => {
  * answer may still be woven in ahead of the rest, all of them once both lookups have ended
  * and nothing is held (the order is then final).
  */
-export const take = (state: State): [NonEmptyArray<AddrInfo>, State] | undefined => {
-  const [head, ...rest] = state.unsent
-  if (head === undefined) return undefined
+export const take = (state: State): [NonEmptyReadonlyArray<AddrInfo>, State] | undefined => {
+  const { unsent } = state
+  if (!Arr.isNonEmptyReadonlyArray(unsent)) return undefined
   const final = state.ended.length === 2 && state.held === undefined
-  const taken: NonEmptyArray<AddrInfo> = final ? [head, ...rest] : [head]
-  return [taken, { ...state, unsent: final ? [] : rest, sent: state.sent + taken.length }]
+  const taken = final ? unsent : Arr.of(unsent[0])
+  return [taken, { ...state, unsent: unsent.slice(taken.length), sent: state.sent + taken.length }]
 }
 
 /** Both lookups have ended and everything resolved has been handed out. */

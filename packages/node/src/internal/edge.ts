@@ -14,16 +14,14 @@
 import type * as AddrInfo from "@effect-stagger/core/AddrInfo"
 import * as GetAddrInfo from "@effect-stagger/core/GetAddrInfo"
 import * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
+import type * as Tracer from "effect/Tracer"
 import type * as Net from "node:net"
 import type * as Tls from "node:tls"
 import type * as NodeHappyEyeballs from "../NodeHappyEyeballs.js"
@@ -112,10 +110,7 @@ export const interruptAll = (running: Running): Effect.Effect<void> =>
  * it would be had the request connected itself.
  */
 const callerSpan = (): Option.Option<Tracer.AnySpan> =>
-  Option.flatMap(
-    Fiber.getCurrentFiber(),
-    (fiber) => Context.getOption(fiber.getFiberRef(FiberRef.currentContext), Tracer.ParentSpan)
-  )
+  Option.flatMap(Fiber.getCurrentFiber(), (fiber) => Option.fromNullable(fiber.currentSpan))
 
 /**
  * Connects and calls `done` once, with the winner or the error. `signals`: any of them aborting
